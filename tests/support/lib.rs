@@ -1,0 +1,1 @@
+//! Shared helpers for the suite's behaviour tests, examples and benchmarks.
