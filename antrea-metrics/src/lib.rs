@@ -9,6 +9,8 @@
 
 mod error;
 mod exposition;
+#[cfg(feature = "server")]
+pub mod server;
 
 pub use error::{Error, Result};
 pub use exposition::Exposition;
