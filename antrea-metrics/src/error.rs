@@ -19,4 +19,7 @@ pub enum Error {
     /// Gathering or encoding metrics for a scrape failed.
     #[error("encoding the metrics exposition failed: {0}")]
     Encode(#[source] prometheus::Error),
+    /// A profile name that is neither `latest` nor `v1.11`.
+    #[error("unknown profile {0:?}: use \"latest\" (Antrea v2.7) or \"v1.11\"")]
+    UnknownProfile(String),
 }
