@@ -8,6 +8,9 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 const TABLES: usize = u8::MAX as usize + 1;
 
+/// The first name seen for a table id, with its gauge.
+type Slot = OnceLock<(Box<str>, Gauge)>;
+
 /// Flow counts per OVS table. A table is keyed by its id *and* name, so distinct tables never
 /// share a series; the common case (one name per id) is a lock-free array lookup.
 ///
@@ -27,8 +30,7 @@ pub struct OvsFlowCount {
 
 struct Inner {
     collector: ComponentCollector,
-    /// The first name seen for each id, with its gauge.
-    by_id: Box<[OnceLock<(Box<str>, Gauge)>]>,
+    by_id: Box<[Slot]>,
     /// Any further name for an id already taken (rare: a pipeline rebuilt with new ids).
     others: Mutex<HashMap<(TableId, Box<str>), Gauge>>,
 }
