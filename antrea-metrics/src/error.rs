@@ -100,4 +100,7 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A profile name that is neither `latest` nor `v1.11`.
+    #[error("unknown profile {0:?}: use \"latest\" (Antrea v2.7) or \"v1.11\"")]
+    UnknownProfile(String),
 }
