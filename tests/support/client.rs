@@ -71,8 +71,11 @@ pub async fn connect(
 ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, BoxError> {
     let tcp = tokio::time::timeout(CLIENT_TIMEOUT, TcpStream::connect(addr)).await??;
     let name = ServerName::try_from("localhost")?;
-    let tls = tokio::time::timeout(CLIENT_TIMEOUT, TlsConnector::from(config).connect(name, tcp))
-        .await??;
+    let tls = tokio::time::timeout(
+        CLIENT_TIMEOUT,
+        TlsConnector::from(config).connect(name, tcp),
+    )
+    .await??;
     Ok(tls)
 }
 

@@ -23,7 +23,14 @@ pub async fn run(program: &str, args: &[&str]) -> Result<Output, BoxError> {
 pub async fn curl(addr: SocketAddr, path: &str, args: &[&str]) -> Result<Output, BoxError> {
     let resolve = format!("localhost:{}:{}", addr.port(), addr.ip());
     let url = format!("https://localhost:{}{path}", addr.port());
-    let mut all = vec!["--silent", "--show-error", "--max-time", "5", "--resolve", &resolve];
+    let mut all = vec![
+        "--silent",
+        "--show-error",
+        "--max-time",
+        "5",
+        "--resolve",
+        &resolve,
+    ];
     all.extend_from_slice(args);
     all.push(&url);
     run("curl", &all).await
