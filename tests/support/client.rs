@@ -151,3 +151,23 @@ fn parse(raw: &[u8]) -> Result<Response, BoxError> {
         body: raw[end + 4..].to_vec(),
     })
 }
+
+/// A client configuration that trusts `ca_pem` and presents `cert_pem`/`key_pem` (mTLS).
+pub fn config_with_client_cert(
+    ca_pem: &str,
+    cert_pem: &str,
+    key_pem: &str,
+) -> Result<Arc<ClientConfig>, BoxError> {
+    use tokio_rustls::rustls::pki_types::PrivateKeyDer;
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+        roots.add(cert?)?;
+    }
+    let chain = CertificateDer::pem_slice_iter(cert_pem.as_bytes()).collect::<Result<_, _>>()?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())?;
+    let config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_client_auth_cert(chain, key)?;
+    Ok(Arc::new(config))
+}
