@@ -1,1 +1,7 @@
 //! Shared helpers for the suite's behaviour tests, examples and benchmarks.
+
+pub mod certs;
+pub mod client;
+pub mod logs;
+pub mod serve;
+pub mod tools;
