@@ -2,6 +2,8 @@
 
 pub mod certs;
 pub mod client;
+pub mod hostile;
+pub mod keepalive;
 pub mod logs;
 pub mod serve;
 pub mod tools;
