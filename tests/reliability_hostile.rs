@@ -99,6 +99,28 @@ async fn slowloris_on_a_kept_alive_connection_is_closed_too() -> Result<(), BoxE
     server.stop().await
 }
 
+/// Prometheus scrapes every 15–60 s over one kept-alive connection: a pause longer than the
+/// header read timeout (but shorter than the idle timeout) must not close it. hyper 1.x starts
+/// its header timer when a response ends, which capped the idle timeout at the header timeout.
+#[tokio::test]
+async fn kept_alive_connection_outlives_the_header_timeout_until_idle() -> Result<(), BoxError> {
+    let idle = Duration::from_secs(3);
+    let server = Running::start(serve::builder()?.idle_timeout(idle)).await?;
+    let config = client::config(server.ca()?)?;
+    let mut conn = KeepAlive::connect(server.addr, config).await?;
+    assert_eq!(conn.get("/metrics", Some(TOKEN)).await?.status, 200);
+    // The pause between two scrapes (the point of the test, not a wait for readiness).
+    tokio::time::sleep(TIMEOUT + TIMEOUT / 2).await;
+    assert_eq!(conn.get("/metrics", Some(TOKEN)).await?.status, 200);
+    let took = conn.closed_within(idle + DROP_LIMIT).await?;
+    assert!(
+        took >= idle - Duration::from_millis(200),
+        "closed after {took:?}"
+    );
+    assert_serves(&server).await?;
+    server.stop().await
+}
+
 #[tokio::test]
 async fn tcp_without_tls_is_closed_after_the_handshake_timeout() -> Result<(), BoxError> {
     let (server, registry) = start_with_metrics(serve::builder()?).await?;
