@@ -25,6 +25,7 @@
 
 mod auth;
 mod cert;
+mod head_timeout;
 mod limits;
 mod metrics;
 mod service;
@@ -42,6 +43,7 @@ pub use tls::{supported_cipher_suites, TlsVersion};
 pub use tokens::{StaticTokens, DEFAULT_TOKEN_RELOAD_INTERVAL, STATIC_TOKEN_USER};
 
 use crate::{Error, Exposition, Result};
+use head_timeout::HeadTimeout;
 use limits::{IdleTimeout, Limits};
 use service::App;
 use std::future::Future;
@@ -127,7 +129,9 @@ impl MetricsServer {
         builder
             .http1()
             .timer(TokioTimer::new())
-            .header_read_timeout(limits.header_read_timeout)
+            // hyper's header timer also runs while a kept-alive connection waits for its next
+            // request, closing it long before the idle timeout; HeadTimeout times heads instead.
+            .header_read_timeout(None)
             .max_buf_size(limits.max_header_bytes);
         builder
             .http2()
@@ -169,6 +173,7 @@ impl MetricsServer {
                 builder: Arc::clone(&builder),
                 app: Arc::clone(&self.app),
                 handshake_timeout: limits.handshake_timeout,
+                header_read_timeout: limits.header_read_timeout,
                 idle_timeout: limits.idle_timeout,
                 _permit: permit,
             };
@@ -192,6 +197,7 @@ struct Connection {
     builder: Arc<hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>>,
     app: Arc<App>,
     handshake_timeout: Duration,
+    header_read_timeout: Duration,
     idle_timeout: Duration,
     /// Holds a connection slot until the connection ends.
     _permit: OwnedSemaphorePermit,
@@ -220,6 +226,8 @@ impl Connection {
                 return;
             }
         };
+        let http1 = stream.get_ref().1.alpn_protocol() != Some(b"h2");
+        let stream = HeadTimeout::new(stream, self.header_read_timeout, http1);
         let io = hyper_util::rt::TokioIo::new(IdleTimeout::new(stream, self.idle_timeout));
         let app = self.app;
         let service = hyper::service::service_fn(move |req| service::handle(Arc::clone(&app), req));
