@@ -69,7 +69,10 @@ async fn idle_connections_are_closed_and_fds_return_to_baseline() -> Result<(), 
         now = open_fds()?;
     }
     eprintln!("fds: baseline {baseline}, with {connections} idle connections {open}, after {now}");
-    assert_eq!(now, baseline, "descriptors leaked");
+    assert!(
+        now <= baseline,
+        "descriptors leaked: {now} open, baseline {baseline}"
+    );
     assert_serves(&server).await?;
     server.stop().await
 }
