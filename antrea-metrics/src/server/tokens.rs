@@ -22,8 +22,9 @@ type Digests = Vec<[u8; 32]>;
 /// A fixed set of bearer tokens, optionally backed by a file that is re-read when it changes.
 ///
 /// The file holds one token per line; blank lines and lines starting with `#` are skipped and
-/// whitespace is trimmed. A file that becomes unreadable or empty keeps the last good set in
-/// force (an error is logged): a broken file never lets everyone in, nor locks everyone out.
+/// whitespace is trimmed; a file that is not UTF-8 text is refused. A file that becomes
+/// unreadable, empty or not UTF-8 keeps the last good set in force (an error is logged): a
+/// broken file never lets everyone in, nor locks everyone out.
 ///
 /// `Debug` never shows the tokens.
 pub struct StaticTokens {
@@ -75,7 +76,13 @@ impl StaticTokens {
             path: path.clone(),
             source,
         })?;
-        let digests = parse_tokens(&bytes);
+        let digests = parse_tokens(&bytes).ok_or_else(|| Error::Config {
+            field: "static tokens",
+            reason: format!(
+                "the token file {} is not UTF-8 text (write one token per line)",
+                path.display()
+            ),
+        })?;
         if digests.is_empty() {
             return Err(Error::Config {
                 field: "static tokens",
@@ -168,7 +175,11 @@ impl StaticTokens {
         if bytes == state.file_bytes {
             return;
         }
-        let digests = parse_tokens(&bytes);
+        let Some(digests) = parse_tokens(&bytes) else {
+            tracing::error!(path = %file.path.display(),
+                "the token file is not UTF-8 text; keeping the previous tokens");
+            return;
+        };
         if digests.is_empty() {
             tracing::error!(path = %file.path.display(),
                 "the token file holds no token; keeping the previous tokens");
@@ -212,13 +223,18 @@ fn digest_of(token: &str) -> Option<[u8; 32]> {
     (!token.is_empty()).then(|| Sha256::digest(token.as_bytes()).into())
 }
 
-fn parse_tokens(bytes: &[u8]) -> Digests {
-    String::from_utf8_lossy(bytes)
+/// The digests of the tokens in a token file, or `None` when it is not UTF-8 text: decoding it
+/// lossily would turn every invalid byte into U+FFFD, so distinct tokens would match each other
+/// (and a binary file would replace the good set with garbage).
+fn parse_tokens(bytes: &[u8]) -> Option<Digests> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let digests = text
         .lines()
         .map(str::trim)
         .filter(|line| !line.starts_with('#'))
         .filter_map(digest_of)
-        .collect()
+        .collect();
+    Some(digests)
 }
 
 #[cfg(test)]
@@ -231,10 +247,22 @@ mod tests {
 
     #[test]
     fn parses_lines_comments_and_whitespace() {
-        let digests = parse_tokens(b"# comment\n  one \n\n\ttwo\t\r\n#three\n");
+        let digests =
+            parse_tokens(b"# comment\n  one \n\n\ttwo\t\r\n#three\n").expect("a UTF-8 file");
         assert_eq!(digests.len(), 2);
         assert!(digests.contains(&Sha256::digest(b"one").into()));
         assert!(digests.contains(&Sha256::digest(b"two").into()));
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_refused_whole() {
+        // Lossy decoding made `a\xff` and `a\xfe` the same token, `a\u{fffd}`.
+        assert_eq!(parse_tokens(b"good\na\xff\n"), None);
+        let path = std::env::temp_dir().join(format!("tokens-{}", std::process::id()));
+        std::fs::write(&path, b"a\xfe\n").expect("a writable temp dir");
+        let err = StaticTokens::from_file(&path).map(|_| ()).unwrap_err();
+        let _ = std::fs::remove_file(&path);
+        assert!(err.to_string().contains("not UTF-8"), "{err}");
     }
 
     #[test]
