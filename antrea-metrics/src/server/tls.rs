@@ -20,6 +20,48 @@ pub enum TlsVersion {
     Tls13,
 }
 
+impl TlsVersion {
+    /// The name Antrea's `tlsMinVersion` option (and Go's `crypto/tls`) uses.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Tls12 => "VersionTLS12",
+            Self::Tls13 => "VersionTLS13",
+        }
+    }
+}
+
+/// Parses Antrea's `tlsMinVersion` names, `VersionTLS12` and `VersionTLS13`, exactly as Go's
+/// option parser does (case-sensitive); `VersionTLS10`/`VersionTLS11` and anything else fail.
+///
+/// ```
+/// use antrea_metrics::server::TlsVersion;
+/// assert_eq!("VersionTLS13".parse::<TlsVersion>().ok(), Some(TlsVersion::Tls13));
+/// assert!("VersionTLS10".parse::<TlsVersion>().is_err());
+/// ```
+impl std::str::FromStr for TlsVersion {
+    type Err = Error;
+
+    fn from_str(name: &str) -> Result<Self> {
+        let reason = match name {
+            "VersionTLS12" => return Ok(Self::Tls12),
+            "VersionTLS13" => return Ok(Self::Tls13),
+            "VersionTLS10" | "VersionTLS11" => {
+                "TLS 1.0 and 1.1 are not supported (use VersionTLS12 or VersionTLS13)".to_owned()
+            }
+            // Bounded, escaped echo: the value may come from an untrusted config file.
+            _ => format!(
+                "unknown TLS version {:?} (use VersionTLS12 or VersionTLS13)",
+                name.chars().take(64).collect::<String>()
+            ),
+        };
+        Err(Error::Config {
+            field: "tls min version",
+            reason,
+        })
+    }
+}
+
 /// TLS settings besides the certificate.
 #[derive(Debug, Clone)]
 pub(crate) struct TlsOptions {
@@ -185,6 +227,26 @@ mod tests {
         let p = provider(Some(&["TLS_AES_256_GCM_SHA384".to_owned()]))?;
         assert_eq!(names(&p), vec!["TLS_AES_256_GCM_SHA384".to_owned()]);
         Ok(())
+    }
+
+    #[test]
+    fn version_names() {
+        for version in [TlsVersion::Tls12, TlsVersion::Tls13] {
+            assert_eq!(version.as_str().parse::<TlsVersion>().ok(), Some(version));
+        }
+        for bad in [
+            "VersionTLS10",
+            "VersionTLS11",
+            "versiontls12",
+            "1.2",
+            "",
+            "VersionTLS12 ",
+        ] {
+            assert!(bad.parse::<TlsVersion>().is_err(), "{bad:?}");
+        }
+        let long = "x".repeat(10_000);
+        let err = long.parse::<TlsVersion>().unwrap_err().to_string();
+        assert!(err.len() < 300, "{err}");
     }
 
     #[test]
