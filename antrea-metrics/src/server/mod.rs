@@ -25,6 +25,9 @@
 
 mod auth;
 mod cert;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod head_timeout;
 mod limits;
 mod metrics;

@@ -83,7 +83,7 @@ impl Default for TlsOptions {
 }
 
 /// The IANA name of a suite: rustls spells TLS 1.3 suites `TLS13_*`, IANA `TLS_*`.
-fn iana_name(suite: &SupportedCipherSuite) -> String {
+pub(crate) fn iana_name(suite: &SupportedCipherSuite) -> String {
     let name = suite.suite().as_str().unwrap_or_default();
     match name.strip_prefix("TLS13_") {
         Some(rest) => format!("TLS_{rest}"),

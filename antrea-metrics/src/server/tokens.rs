@@ -226,7 +226,7 @@ fn digest_of(token: &str) -> Option<[u8; 32]> {
 /// The digests of the tokens in a token file, or `None` when it is not UTF-8 text: decoding it
 /// lossily would turn every invalid byte into U+FFFD, so distinct tokens would match each other
 /// (and a binary file would replace the good set with garbage).
-fn parse_tokens(bytes: &[u8]) -> Option<Digests> {
+pub(crate) fn parse_tokens(bytes: &[u8]) -> Option<Digests> {
     let text = std::str::from_utf8(bytes).ok()?;
     let digests = text
         .lines()
