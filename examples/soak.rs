@@ -153,7 +153,11 @@ async fn scrape_until(
         let started = Instant::now();
         match c.get("/metrics", Some(TOKEN)).await {
             Ok(resp) if resp.status == 200 => latencies.record(started.elapsed()),
-            _ => {
+            failed => {
+                if errors == 0 {
+                    let what = failed.map(|r| format!("status {}", r.status));
+                    eprintln!("first scrape error on a connection: {what:?}");
+                }
                 errors += 1;
                 conn = None;
             }
@@ -189,7 +193,9 @@ async fn main() -> Result<(), BoxError> {
         .server_metrics(&registry)
         .registry(registry)
         .static_tokens(StaticTokens::new([TOKEN.to_owned()]))
-        .max_connections(o.scrapers + 8);
+        .max_connections(o.scrapers + 8)
+        // Every scraper may be mid-scrape at once; the default limit (4) would answer 503.
+        .max_inflight_scrapes(o.scrapers);
     let running = Running::start(builder).await?;
     let config = client::config(running.ca()?)?;
     // Warm up (first handshake, first encode) before taking the baseline.
