@@ -17,6 +17,7 @@ const HEADERS: u8 = 0x1;
 const RST_STREAM: u8 = 0x3;
 const SETTINGS: u8 = 0x4;
 const GOAWAY: u8 = 0x7;
+const CONTINUATION: u8 = 0x9;
 const END_STREAM: u8 = 0x1;
 const END_HEADERS: u8 = 0x4;
 const CANCEL: u32 = 0x8;
@@ -137,6 +138,32 @@ async fn rapid_reset_closes_the_connection_with_bounded_cost() -> Result<(), Box
     );
     assert!(cpu < Duration::from_secs(3), "CPU {cpu:?}");
     assert!(rss_growth < 32 * 1024, "RSS grew by {rss_growth} KiB");
+    assert_serves(&server).await?;
+    server.stop().await
+}
+
+/// A header list far over `max_header_bytes`, sent as HEADERS and many CONTINUATION frames (the
+/// 2024 CONTINUATION-flood class): the connection is closed with GOAWAY, never answered.
+#[tokio::test]
+async fn header_list_over_the_limit_in_continuation_frames_is_refused() -> Result<(), BoxError> {
+    let server = Running::start(serve::builder()?).await?;
+    let mut tls = client::connect(server.addr, h2_config(server.ca()?)?).await?;
+    let mut bytes = PREFACE.to_vec();
+    frame(&mut bytes, SETTINGS, 0, 0, &[]);
+    frame(&mut bytes, HEADERS, END_STREAM, 1, &get_metrics_block());
+    // 400 literal fields of 100 bytes: about 44 KB against the 16 KiB default limit.
+    let field = [&[0x00, 0x05][..], b"x-pad", &[100], &[b'a'; 100]].concat();
+    for i in 0..400 {
+        let flags = if i == 399 { END_HEADERS } else { 0 };
+        frame(&mut bytes, CONTINUATION, flags, 1, &field);
+    }
+    // The server may give up part-way and close, failing the rest of the write.
+    let _ = tls.write_all(&bytes).await;
+    let _ = tls.flush().await;
+    let answer = read_all_until_closed(&mut tls, Duration::from_secs(3)).await?;
+    let codes = goaway_codes(&answer);
+    eprintln!("CONTINUATION flood: GOAWAY codes {codes:?}");
+    assert!(!codes.is_empty(), "closed without GOAWAY");
     assert_serves(&server).await?;
     server.stop().await
 }
