@@ -165,9 +165,9 @@ async fn bad_tls_settings_fail_at_startup_naming_the_file_or_field() -> Result<(
     let path = |name: &str| dir.path().join(name);
     let (good, other) = (ca.leaf()?, ca.leaf()?);
     good.write(&path("good.crt"), &path("good.key"))?;
-    std::fs::write(&path("other.key"), &other.key_pem)?;
-    std::fs::write(&path("empty.crt"), "")?;
-    std::fs::write(&path("empty.key"), "")?;
+    std::fs::write(path("other.key"), &other.key_pem)?;
+    std::fs::write(path("empty.crt"), "")?;
+    std::fs::write(path("empty.key"), "")?;
 
     let cases = [
         (
