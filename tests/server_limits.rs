@@ -255,6 +255,9 @@ async fn an_oversized_head_sent_in_pieces_is_refused() -> Result<(), BoxError> {
     let _ = tokio::time::timeout(Duration::from_secs(3), tls.read_to_end(&mut raw)).await?;
     let text = String::from_utf8_lossy(&raw);
     assert!(!text.contains("suite_demo"), "{text}");
-    assert!(text.is_empty() || text.starts_with("HTTP/1.1 431"), "{text}");
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 431"),
+        "{text}"
+    );
     server.stop().await
 }

@@ -227,6 +227,18 @@ async fn bad_tls_settings_fail_at_startup_naming_the_file_or_field() -> Result<(
         .to_string();
     assert!(err.contains("no-ca.pem"), "{err}");
 
+    let unwritable = path("no-such-dir").join("ca.crt");
+    let err = serve::builder()?
+        .tls(TlsSource::self_signed().write_ca_to(&unwritable))
+        .build()
+        .await;
+    let err = err
+        .map(|_| ())
+        .err()
+        .ok_or("an unwritable CA path was accepted")?
+        .to_string();
+    assert!(err.contains("no-such-dir"), "{err}");
+
     let taken = std::net::TcpListener::bind("127.0.0.1:0")?;
     let addr = taken.local_addr()?;
     let err = serve::builder()?

@@ -202,9 +202,11 @@ impl MetricsServerBuilder {
     /// Validates the settings, loads the certificate and token files, and binds.
     ///
     /// # Errors
-    /// [`Error::Config`] for an invalid setting, [`Error::ReadFile`], [`Error::Pem`] or
-    /// [`Error::CertKey`] for unusable files, [`Error::Tls`] for a rejected TLS setting,
-    /// [`Error::Listen`] when binding fails.
+    /// [`Error::Config`] for an invalid setting; [`Error::ReadFile`], [`Error::Pem`] or
+    /// [`Error::CertKey`] for unusable certificate, key, CA or token files; [`Error::Tls`] for a
+    /// rejected TLS setting; [`Error::SelfSigned`] or [`Error::WriteFile`] when the self-signed
+    /// certificate cannot be made or its CA written; [`Error::Register`] when the server metrics
+    /// clash with the registry; [`Error::Listen`] when binding fails.
     pub async fn build(self) -> Result<MetricsServer> {
         self.limits.validate()?;
         let config = |field, reason: &str| Error::Config {
