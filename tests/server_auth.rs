@@ -83,6 +83,7 @@ async fn missing_wrong_and_malformed_credentials_get_401() -> Result<(), BoxErro
 
 #[tokio::test]
 async fn anonymous_mode_answers_403_like_antrea() -> Result<(), BoxError> {
+    let (log, _guard) = logs::capture();
     let server = Running::start(serve::builder()?.anonymous(true)).await?;
     let config = client::config(server.ca()?)?;
     let resp = client::request(server.addr, config.clone(), "GET", "/metrics", &[]).await?;
@@ -92,7 +93,11 @@ async fn anonymous_mode_answers_403_like_antrea() -> Result<(), BoxError> {
     assert_401(&resp, "wrong token");
     let resp = client::get_with_token(server.addr, config, "/metrics", TOKEN).await?;
     assert_eq!(resp.status, 200);
-    server.stop().await
+    server.stop().await?;
+    let log = log.text();
+    assert!(log.contains("forbidden"), "{log}");
+    assert_no_secrets(&log, &[TOKEN]);
+    Ok(())
 }
 
 /// Tokens name users; `fail` makes the backend fail.
@@ -140,6 +145,7 @@ impl Authorizer for FakeAuthz {
 
 #[tokio::test]
 async fn pluggable_backends_map_to_403_and_500() -> Result<(), BoxError> {
+    let (log, _guard) = logs::capture();
     let builder = antrea_metrics::server::MetricsServer::builder()
         .listen(([127, 0, 0, 1], 0).into())
         .registry(serve::demo_registry()?)
@@ -157,7 +163,10 @@ async fn pluggable_backends_map_to_403_and_500() -> Result<(), BoxError> {
         assert_eq!(resp.status, status, "{token}");
         assert_eq!(resp.text().contains("suite_demo"), status == 200, "{token}");
     }
-    server.stop().await
+    server.stop().await?;
+    let log = log.text();
+    assert!(log.contains("backend unreachable"), "{log}");
+    Ok(())
 }
 
 /// Polls `token` until it gets `status`, at most 40 times 50 ms apart.

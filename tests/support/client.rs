@@ -69,8 +69,17 @@ pub async fn connect(
     addr: SocketAddr,
     config: Arc<ClientConfig>,
 ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, BoxError> {
+    connect_as(addr, config, "localhost").await
+}
+
+/// Connects and verifies the server as `name` (a DNS name or an IP address).
+pub async fn connect_as(
+    addr: SocketAddr,
+    config: Arc<ClientConfig>,
+    name: &str,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, BoxError> {
     let tcp = tokio::time::timeout(CLIENT_TIMEOUT, TcpStream::connect(addr)).await??;
-    let name = ServerName::try_from("localhost")?;
+    let name = ServerName::try_from(name.to_owned())?;
     let tls = tokio::time::timeout(
         CLIENT_TIMEOUT,
         TlsConnector::from(config).connect(name, tcp),
