@@ -261,3 +261,23 @@ async fn an_oversized_head_sent_in_pieces_is_refused() -> Result<(), BoxError> {
     );
     server.stop().await
 }
+
+#[tokio::test]
+async fn an_idle_connection_is_closed_by_the_idle_timeout() -> Result<(), BoxError> {
+    let builder = serve::builder()?
+        .header_read_timeout(Duration::from_secs(10))
+        .scrape_timeout(Duration::from_millis(500))
+        .idle_timeout(Duration::from_secs(1));
+    let server = Running::start(builder).await?;
+    let mut tls = client::connect(server.addr, client::config(server.ca()?)?).await?;
+    let started = Instant::now();
+    let mut buf = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), tls.read_to_end(&mut buf)).await?;
+    let took = started.elapsed();
+    // Closed by the 1 s idle timeout, well before the 10 s header read timeout.
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+    server.stop().await
+}
