@@ -7,10 +7,11 @@ use antrea_metrics::server::{
 };
 use std::sync::Arc;
 use std::time::Duration;
-use suite::client::{self, BoxError, Response};
+use suite::client::{self, Response};
 use suite::logs;
 use suite::serve::{self, Running, TOKEN};
 use suite::tools;
+use suite::BoxError;
 
 /// Fails if any secret shows up in the captured log.
 fn assert_no_secrets(log: &str, secrets: &[&str]) {

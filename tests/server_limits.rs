@@ -3,8 +3,9 @@
 use antrea_metrics::Exposition;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
-use suite::client::{self, BoxError};
+use suite::client;
 use suite::serve::{self, Running, TOKEN};
+use suite::BoxError;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

@@ -3,9 +3,10 @@
 use antrea_metrics::server::{TlsSource, TEXT_CONTENT_TYPE};
 use std::io::Read;
 use std::net::SocketAddr;
-use suite::client::{self, BoxError};
+use suite::client;
 use suite::serve::{self, Running, DEMO_LINE, TOKEN};
 use suite::tools;
+use suite::BoxError;
 
 /// Every line is a comment or `name[{labels}] value`; the demo sample is there.
 fn assert_exposition(body: &str) {

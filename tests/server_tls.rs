@@ -4,10 +4,11 @@ use antrea_metrics::server::{TlsSource, TlsVersion};
 use std::path::Path;
 use std::time::Duration;
 use suite::certs::TestCa;
-use suite::client::{self, BoxError};
+use suite::client;
 use suite::logs;
 use suite::serve::{self, Running, TOKEN};
 use suite::tools::{self, s_client_handshakes};
+use suite::BoxError;
 
 /// Lets the OpenSSL client really offer old versions, so a refusal comes from the server.
 const OLD_OK: &str = "DEFAULT@SECLEVEL=0";

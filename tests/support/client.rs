@@ -14,8 +14,7 @@ use tokio_rustls::TlsConnector;
 /// Every client operation gives up after this long, so a hung server fails a test quickly.
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A boxed error for test helpers.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+use crate::BoxError;
 
 /// A client configuration that trusts only `ca_pem`, for any TLS version.
 pub fn config(ca_pem: &str) -> Result<Arc<ClientConfig>, BoxError> {
