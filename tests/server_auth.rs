@@ -250,5 +250,11 @@ async fn bad_token_settings_fail_at_startup() -> Result<(), BoxError> {
 
     let secret = StaticTokens::new(["debug-secret-777".to_owned()]);
     assert!(!format!("{secret:?}").contains("debug-secret-777"));
+    let builder = serve::builder()?.static_tokens(secret);
+    let shown = format!("{builder:?}");
+    assert!(
+        shown.contains("StaticTokens") && !shown.contains("debug-secret-777"),
+        "{shown}"
+    );
     Ok(())
 }

@@ -32,6 +32,23 @@ pub struct MetricsServerBuilder {
     server_metrics: Option<prometheus::Registry>,
 }
 
+impl std::fmt::Debug for MetricsServerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Tokens are redacted by `StaticTokens`' own `Debug`.
+        f.debug_struct("MetricsServerBuilder")
+            .field("listen", &self.listen)
+            .field("sources", &self.sources.len())
+            .field("tls", &self.tls)
+            .field("tls_options", &self.tls_options)
+            .field("static_tokens", &self.static_tokens)
+            .field("custom_authenticator", &self.authenticator.is_some())
+            .field("custom_authorizer", &self.authorizer.is_some())
+            .field("anonymous", &self.anonymous)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
 impl MetricsServerBuilder {
     pub(super) fn new() -> Self {
         Self {

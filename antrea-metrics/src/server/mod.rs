@@ -65,6 +65,16 @@ pub struct MetricsServer {
     ca_pem: Option<String>,
 }
 
+impl std::fmt::Debug for MetricsServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsServer")
+            .field("local_addr", &self.local_addr)
+            .field("http2", &self.http2)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
 impl MetricsServer {
     /// Starts configuring a server.
     pub fn builder() -> MetricsServerBuilder {
