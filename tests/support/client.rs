@@ -179,3 +179,10 @@ pub fn config_with_client_cert(
         .with_client_auth_cert(chain, key)?;
     Ok(Arc::new(config))
 }
+
+/// Like [`config`], offering only `h2` through ALPN.
+pub fn config_h2(ca_pem: &str) -> Result<Arc<ClientConfig>, BoxError> {
+    let mut config = (*config(ca_pem)?).clone();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    Ok(Arc::new(config))
+}
