@@ -77,6 +77,7 @@ impl std::fmt::Debug for MetricsServer {
 
 impl MetricsServer {
     /// Starts configuring a server.
+    #[must_use]
     pub fn builder() -> MetricsServerBuilder {
         MetricsServerBuilder::new()
     }
