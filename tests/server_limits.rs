@@ -166,7 +166,7 @@ async fn shutdown_gives_up_on_a_stuck_connection_after_the_deadline() -> Result<
     let builder = gated_builder(gate).shutdown_timeout(Duration::from_millis(300));
     let server = Running::start(builder).await?;
     let (addr, config) = (server.addr, client::config(server.ca()?)?);
-    let _scrape = tokio::spawn(client::get_with_token(addr, config, "/metrics", TOKEN));
+    let scrape = tokio::spawn(client::get_with_token(addr, config, "/metrics", TOKEN));
     handle.wait_entered().await?;
     let started = Instant::now();
     tokio::time::timeout(Duration::from_secs(3), server.signal()).await???;
@@ -175,6 +175,9 @@ async fn shutdown_gives_up_on_a_stuck_connection_after_the_deadline() -> Result<
         "{:?}",
         started.elapsed()
     );
+    // The stuck connection was closed at the deadline, though its scrape is still blocked.
+    let outcome = tokio::time::timeout(Duration::from_secs(1), scrape).await??;
+    assert!(outcome.is_err(), "{outcome:?}");
     drop(handle);
     Ok(())
 }

@@ -125,6 +125,8 @@ impl MetricsServer {
         let builder = Arc::new(builder);
         let connections = Arc::new(Semaphore::new(limits.max_connections));
         let graceful = GracefulShutdown::new();
+        // Connection tasks, so that those still open after the drain deadline can be aborted.
+        let mut tasks = tokio::task::JoinSet::new();
         let mut shutdown = std::pin::pin!(shutdown);
         tracing::info!(addr = %self.local_addr, "serving metrics over HTTPS");
         loop {
@@ -154,14 +156,17 @@ impl MetricsServer {
                 idle_timeout: limits.idle_timeout,
                 _permit: permit,
             };
-            tokio::spawn(conn.run(tcp, peer, graceful.watcher()));
+            tasks.spawn(conn.run(tcp, peer, graceful.watcher()));
+            // Reap finished connections so the set holds only open ones.
+            while tasks.try_join_next().is_some() {}
         }
         drop(self.listener);
         tracing::info!("shutting down; draining connections");
         tokio::select! {
             () = graceful.shutdown() => tracing::info!("all connections closed"),
             () = tokio::time::sleep(limits.shutdown_timeout) => {
-                tracing::warn!(timeout = ?limits.shutdown_timeout, "drain deadline passed; abandoning open connections");
+                tracing::warn!(timeout = ?limits.shutdown_timeout, "drain deadline passed; closing open connections");
+                tasks.abort_all();
             }
         }
         Ok(())
