@@ -95,7 +95,8 @@ impl MetricsServer {
     }
 
     /// Serves until `shutdown` resolves, then stops accepting (new connections are refused),
-    /// lets in-flight requests finish for up to the shutdown timeout, and returns.
+    /// lets in-flight requests finish for up to the shutdown timeout, closes the connections
+    /// still open, and returns.
     ///
     /// # Errors
     /// None today; the `Result` leaves room for fatal listener failures.
