@@ -15,10 +15,11 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use suite::client::{self, BoxError};
+use suite::client;
 use suite::hostile::{open_fds, rss_kib};
 use suite::keepalive::KeepAlive;
 use suite::serve::Running;
+use suite::BoxError;
 
 const TOKEN: &str = "soak-token-5d2c8e71";
 

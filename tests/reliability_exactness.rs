@@ -7,9 +7,10 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use suite::client::{self, BoxError};
+use suite::client;
 use suite::keepalive::KeepAlive;
 use suite::serve::{self, Running, TOKEN};
+use suite::BoxError;
 
 const THREADS: usize = 4;
 const ITERATIONS: usize = 20_000;

@@ -12,10 +12,11 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use suite::certs::TestCa;
-use suite::client::{self, BoxError};
+use suite::client;
 use suite::hostile::assert_serves;
 use suite::logs;
 use suite::serve::{self, Running, TOKEN};
+use suite::BoxError;
 
 /// Garbage that is neither PEM nor UTF-8.
 const GARBAGE: &[u8] = b"\x00\xff\xfe-----BEGIN CERTIFICATE-----\n\x80\x81garbage\n";

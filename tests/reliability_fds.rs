@@ -5,10 +5,11 @@
 //! running in parallel would disturb.
 
 use std::time::Duration;
-use suite::client::{self, BoxError};
+use suite::client;
 use suite::hostile::{assert_serves, open_fds, wait_closed};
 use suite::keepalive::KeepAlive;
 use suite::serve::{self, Running, TOKEN};
+use suite::BoxError;
 use tokio::io::AsyncWriteExt;
 use tokio::task::JoinSet;
 

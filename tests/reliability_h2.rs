@@ -6,9 +6,10 @@
 //! test controls exactly what reaches the server, as an attacker would.
 
 use std::time::{Duration, Instant};
-use suite::client::{self, BoxError};
+use suite::client;
 use suite::hostile::{assert_serves, cpu_time, read_all_until_closed, rss_kib};
 use suite::serve::{self, Running, TOKEN};
+use suite::BoxError;
 use tokio::io::AsyncWriteExt;
 use tokio_rustls::rustls::ClientConfig;
 

@@ -7,10 +7,11 @@
 use prometheus::Registry;
 use std::sync::Arc;
 use std::time::Duration;
-use suite::client::{self, BoxError};
+use suite::client;
 use suite::hostile::{assert_serves, read_all_until_closed, wait_closed, Gated};
 use suite::keepalive::KeepAlive;
 use suite::serve::{self, Running, TOKEN};
+use suite::BoxError;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;

@@ -7,10 +7,11 @@ use antrea_metrics::server::{
 };
 use std::sync::Arc;
 use std::time::Duration;
-use suite::client::{self, BoxError, Response};
+use suite::client::{self, Response};
 use suite::logs;
 use suite::serve::{self, Running, TOKEN};
 use suite::tools;
+use suite::BoxError;
 
 /// Fails if any secret shows up in the captured log.
 fn assert_no_secrets(log: &str, secrets: &[&str]) {
@@ -83,6 +84,7 @@ async fn missing_wrong_and_malformed_credentials_get_401() -> Result<(), BoxErro
 
 #[tokio::test]
 async fn anonymous_mode_answers_403_like_antrea() -> Result<(), BoxError> {
+    let (log, _guard) = logs::capture();
     let server = Running::start(serve::builder()?.anonymous(true)).await?;
     let config = client::config(server.ca()?)?;
     let resp = client::request(server.addr, config.clone(), "GET", "/metrics", &[]).await?;
@@ -92,7 +94,11 @@ async fn anonymous_mode_answers_403_like_antrea() -> Result<(), BoxError> {
     assert_401(&resp, "wrong token");
     let resp = client::get_with_token(server.addr, config, "/metrics", TOKEN).await?;
     assert_eq!(resp.status, 200);
-    server.stop().await
+    server.stop().await?;
+    let log = log.text();
+    assert!(log.contains("forbidden"), "{log}");
+    assert_no_secrets(&log, &[TOKEN]);
+    Ok(())
 }
 
 /// Tokens name users; `fail` makes the backend fail.
@@ -140,6 +146,7 @@ impl Authorizer for FakeAuthz {
 
 #[tokio::test]
 async fn pluggable_backends_map_to_403_and_500() -> Result<(), BoxError> {
+    let (log, _guard) = logs::capture();
     let builder = antrea_metrics::server::MetricsServer::builder()
         .listen(([127, 0, 0, 1], 0).into())
         .registry(serve::demo_registry()?)
@@ -157,7 +164,10 @@ async fn pluggable_backends_map_to_403_and_500() -> Result<(), BoxError> {
         assert_eq!(resp.status, status, "{token}");
         assert_eq!(resp.text().contains("suite_demo"), status == 200, "{token}");
     }
-    server.stop().await
+    server.stop().await?;
+    let log = log.text();
+    assert!(log.contains("backend unreachable"), "{log}");
+    Ok(())
 }
 
 /// Polls `token` until it gets `status`, at most 40 times 50 ms apart.
@@ -240,5 +250,11 @@ async fn bad_token_settings_fail_at_startup() -> Result<(), BoxError> {
 
     let secret = StaticTokens::new(["debug-secret-777".to_owned()]);
     assert!(!format!("{secret:?}").contains("debug-secret-777"));
+    let builder = serve::builder()?.static_tokens(secret);
+    let shown = format!("{builder:?}");
+    assert!(
+        shown.contains("StaticTokens") && !shown.contains("debug-secret-777"),
+        "{shown}"
+    );
     Ok(())
 }

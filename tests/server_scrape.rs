@@ -3,9 +3,10 @@
 use antrea_metrics::server::{TlsSource, TEXT_CONTENT_TYPE};
 use std::io::Read;
 use std::net::SocketAddr;
-use suite::client::{self, BoxError};
+use suite::client;
 use suite::serve::{self, Running, DEMO_LINE, TOKEN};
 use suite::tools;
+use suite::BoxError;
 
 /// Every line is a comment or `name[{labels}] value`; the demo sample is there.
 fn assert_exposition(body: &str) {
@@ -57,7 +58,8 @@ async fn rustls_client_trusting_written_ca_scrapes() -> Result<(), BoxError> {
     server.stop().await
 }
 
-#[tokio::test]
+// On a multi-thread runtime, as most servers run; the other tests use a current-thread one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curl_scrapes_with_cacert_compressed_and_http2() -> Result<(), BoxError> {
     let dir = tempfile::tempdir()?;
     let ca_path = dir.path().join("ca.crt");
@@ -153,9 +155,8 @@ async fn health_routes_and_errors() -> Result<(), BoxError> {
 #[tokio::test]
 async fn serves_on_ipv6_loopback_and_a_given_listener() -> Result<(), BoxError> {
     let v6 = SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 0));
-    let server = Running::start(serve::builder()?.listen(v6)).await;
-    // The builder already had an address: giving a second one replaces it.
-    let server = server?;
+    // `listen` replaces the builder's IPv4 address.
+    let server = Running::start(serve::builder()?.listen(v6)).await?;
     assert!(server.addr.is_ipv6());
     let config = client::config(server.ca()?)?;
     let resp = client::get_with_token(server.addr, config, "/metrics", TOKEN).await?;

@@ -4,10 +4,11 @@ use antrea_metrics::server::{TlsSource, TlsVersion};
 use std::path::Path;
 use std::time::Duration;
 use suite::certs::TestCa;
-use suite::client::{self, BoxError};
+use suite::client;
 use suite::logs;
 use suite::serve::{self, Running, TOKEN};
-use suite::tools::s_client_handshakes;
+use suite::tools::{self, s_client_handshakes};
+use suite::BoxError;
 
 /// Lets the OpenSSL client really offer old versions, so a refusal comes from the server.
 const OLD_OK: &str = "DEFAULT@SECLEVEL=0";
@@ -47,6 +48,65 @@ async fn cipher_suite_lists() -> Result<(), BoxError> {
     assert!(!s_client_handshakes(server.addr, &other).await?);
     let listed = ["-tls1_3", "-ciphersuites", "TLS_AES_256_GCM_SHA384"];
     assert!(s_client_handshakes(server.addr, &listed).await?);
+    server.stop().await
+}
+
+#[tokio::test]
+async fn self_signed_certificate_names_loopback_and_extras_and_is_backdated() -> Result<(), BoxError>
+{
+    let extra_ip = std::net::IpAddr::from([10, 0, 0, 7]);
+    let source = TlsSource::self_signed()
+        .with_dns_name("metrics.example")
+        .with_ip(extra_ip);
+    let server = Running::start(serve::builder()?.tls(source)).await?;
+    let config = client::config(server.ca()?)?;
+    for name in ["localhost", "127.0.0.1", "metrics.example", "10.0.0.7"] {
+        client::connect_as(server.addr, config.clone(), name).await?;
+    }
+    assert!(
+        client::connect_as(server.addr, config.clone(), "other.example")
+            .await
+            .is_err()
+    );
+    let v6 =
+        Running::start(serve::builder()?.listen((std::net::Ipv6Addr::LOCALHOST, 0).into())).await?;
+    client::connect_as(v6.addr, client::config(v6.ca()?)?, "::1").await?;
+    v6.stop().await?;
+
+    // NotBefore is an hour back: valid 30 minutes ago, not yet valid 2 hours ago.
+    let dir = tempfile::tempdir()?;
+    let (ca, leaf) = (dir.path().join("ca.pem"), dir.path().join("leaf.der"));
+    std::fs::write(&ca, server.ca()?)?;
+    std::fs::write(&leaf, client::peer_certificate(server.addr, config).await?)?;
+    let leaf_pem = dir.path().join("leaf.pem");
+    let (leaf, leaf_pem_s) = (
+        leaf.to_str().ok_or("path")?,
+        leaf_pem.to_str().ok_or("path")?,
+    );
+    let converted = tools::run(
+        "openssl",
+        &["x509", "-inform", "DER", "-in", leaf, "-out", leaf_pem_s],
+    )
+    .await?;
+    assert!(converted.status.success());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
+    let ca = ca.to_str().ok_or("path")?;
+    for (ago, valid) in [(30 * 60, true), (2 * 3600, false)] {
+        let at = (now - ago).to_string();
+        let out = tools::run(
+            "openssl",
+            &["verify", "-CAfile", ca, "-attime", &at, leaf_pem_s],
+        )
+        .await?;
+        assert_eq!(
+            out.status.success(),
+            valid,
+            "{ago}s ago: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
     server.stop().await
 }
 
@@ -165,9 +225,9 @@ async fn bad_tls_settings_fail_at_startup_naming_the_file_or_field() -> Result<(
     let path = |name: &str| dir.path().join(name);
     let (good, other) = (ca.leaf()?, ca.leaf()?);
     good.write(&path("good.crt"), &path("good.key"))?;
-    std::fs::write(&path("other.key"), &other.key_pem)?;
-    std::fs::write(&path("empty.crt"), "")?;
-    std::fs::write(&path("empty.key"), "")?;
+    std::fs::write(path("other.key"), &other.key_pem)?;
+    std::fs::write(path("empty.crt"), "")?;
+    std::fs::write(path("empty.key"), "")?;
 
     let cases = [
         (
@@ -226,6 +286,18 @@ async fn bad_tls_settings_fail_at_startup_naming_the_file_or_field() -> Result<(
         .ok_or("missing client CA accepted")?
         .to_string();
     assert!(err.contains("no-ca.pem"), "{err}");
+
+    let unwritable = path("no-such-dir").join("ca.crt");
+    let err = serve::builder()?
+        .tls(TlsSource::self_signed().write_ca_to(&unwritable))
+        .build()
+        .await;
+    let err = err
+        .map(|_| ())
+        .err()
+        .ok_or("an unwritable CA path was accepted")?
+        .to_string();
+    assert!(err.contains("no-such-dir"), "{err}");
 
     let taken = std::net::TcpListener::bind("127.0.0.1:0")?;
     let addr = taken.local_addr()?;

@@ -14,8 +14,7 @@ use tokio_rustls::TlsConnector;
 /// Every client operation gives up after this long, so a hung server fails a test quickly.
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A boxed error for test helpers.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+use crate::BoxError;
 
 /// A client configuration that trusts only `ca_pem`, for any TLS version.
 pub fn config(ca_pem: &str) -> Result<Arc<ClientConfig>, BoxError> {
@@ -69,8 +68,17 @@ pub async fn connect(
     addr: SocketAddr,
     config: Arc<ClientConfig>,
 ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, BoxError> {
+    connect_as(addr, config, "localhost").await
+}
+
+/// Connects and verifies the server as `name` (a DNS name or an IP address).
+pub async fn connect_as(
+    addr: SocketAddr,
+    config: Arc<ClientConfig>,
+    name: &str,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, BoxError> {
     let tcp = tokio::time::timeout(CLIENT_TIMEOUT, TcpStream::connect(addr)).await??;
-    let name = ServerName::try_from("localhost")?;
+    let name = ServerName::try_from(name.to_owned())?;
     let tls = tokio::time::timeout(
         CLIENT_TIMEOUT,
         TlsConnector::from(config).connect(name, tcp),
@@ -169,5 +177,12 @@ pub fn config_with_client_cert(
         .with_safe_default_protocol_versions()?
         .with_root_certificates(roots)
         .with_client_auth_cert(chain, key)?;
+    Ok(Arc::new(config))
+}
+
+/// Like [`config`], offering only `h2` through ALPN.
+pub fn config_h2(ca_pem: &str) -> Result<Arc<ClientConfig>, BoxError> {
+    let mut config = (*config(ca_pem)?).clone();
+    config.alpn_protocols = vec![b"h2".to_vec()];
     Ok(Arc::new(config))
 }

@@ -2,8 +2,9 @@
 //! figures (fds, RSS, CPU), an exposition that blocks until released, and the check every
 //! hostile test ends with (a normal authenticated scrape still works).
 
-use crate::client::{self, BoxError};
+use crate::client;
 use crate::serve::{Running, DEMO_LINE, TOKEN};
+use crate::BoxError;
 use antrea_metrics::Exposition;
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};

@@ -3,7 +3,8 @@
 //! [`crate::client::request`] opens a connection per request; the reliability tests and the soak
 //! need connections that stay open between scrapes (and that can be left idle on purpose).
 
-use crate::client::{self, BoxError, Response, CLIENT_TIMEOUT};
+use crate::client::{self, Response, CLIENT_TIMEOUT};
+use crate::BoxError;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;

@@ -7,3 +7,6 @@ pub mod keepalive;
 pub mod logs;
 pub mod serve;
 pub mod tools;
+
+/// The error type of every helper: tests propagate it with `?`.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

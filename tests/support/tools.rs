@@ -4,8 +4,7 @@ use std::net::SocketAddr;
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-/// A boxed error for test helpers.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+use crate::BoxError;
 
 /// Runs a program with no input, killing it after 10 s.
 pub async fn run(program: &str, args: &[&str]) -> Result<Output, BoxError> {
