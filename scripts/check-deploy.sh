@@ -9,6 +9,7 @@
 #      panel of the right row, only known metric names, PromQL that parses (via promtool),
 #      every panel described under its own heading in deploy/grafana/README.md
 #   6. kubernetes-validate --strict on every manifest in deploy/kubernetes/
+#   7. shellcheck on this script and install-test-deps.sh, if shellcheck is installed (skipped otherwise)
 # Prints one line per check and a closing "N passed, M failed"; exits non-zero on any failure.
 #
 # Needs promtool, openssl and kubernetes-validate: scripts/install-test-deps.sh installs them.
@@ -237,6 +238,14 @@ for manifest in "${manifests[@]}"; do
     run_check "kubernetes-validate --strict -k ${k8s_version} ${manifest#"$repo"/}" \
         "$venv/bin/kubernetes-validate" --strict --quiet -k "$k8s_version" "$manifest"
 done
+
+# --- 7. the scripts themselves, when shellcheck is installed (it is optional) -------------------
+if command -v shellcheck >/dev/null 2>&1; then
+    run_check "shellcheck scripts/install-test-deps.sh scripts/check-deploy.sh" \
+        shellcheck "$repo/scripts/install-test-deps.sh" "$repo/scripts/check-deploy.sh"
+else
+    printf 'check-deploy: SKIP shellcheck (not installed)\n'
+fi
 
 # --- summary --------------------------------------------------------------------------------------
 if ((failed > 0)); then
