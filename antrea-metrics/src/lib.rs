@@ -39,6 +39,7 @@ mod labels;
 mod metrics;
 #[cfg(all(feature = "process", target_os = "linux"))]
 mod process;
+mod proto_text;
 mod proxy;
 mod text;
 

@@ -69,7 +69,7 @@ pub(crate) fn write_count(out: &mut Vec<u8>, n: u64) {
 }
 
 /// HELP escaping: backslash and newline.
-fn write_help(out: &mut Vec<u8>, help: &str) {
+pub(crate) fn write_help(out: &mut Vec<u8>, help: &str) {
     for b in help.bytes() {
         match b {
             b'\\' => out.extend_from_slice(b"\\\\"),
@@ -80,7 +80,7 @@ fn write_help(out: &mut Vec<u8>, help: &str) {
 }
 
 /// Label value escaping: backslash, double quote and newline.
-fn write_label_value(out: &mut Vec<u8>, v: &str) {
+pub(crate) fn write_label_value(out: &mut Vec<u8>, v: &str) {
     for b in v.bytes() {
         match b {
             b'\\' => out.extend_from_slice(b"\\\\"),
