@@ -1,1 +1,3 @@
 //! Shared helpers for the suite's behaviour tests, examples and benchmarks.
+
+pub mod sims;
