@@ -42,6 +42,8 @@ mod process;
 mod proto_text;
 mod proxy;
 mod text;
+#[cfg(feature = "server")]
+pub mod server;
 
 pub use agent::AgentMetrics;
 pub use catalogue::{Descriptor, CATALOGUE};
