@@ -67,6 +67,9 @@ pub enum Tls {
     SelfSigned {
         /// Where the CA goes.
         write_ca: PathBuf,
+        /// Whether --write-ca was given: then failing to write it is an error; the default
+        /// path is best effort (a container's root filesystem may be read-only).
+        required: bool,
     },
     /// Read from PEM files.
     Files {
@@ -109,6 +112,7 @@ impl CommonArgs {
                     .write_ca
                     .clone()
                     .unwrap_or_else(|| defaults.write_ca.into()),
+                required: self.write_ca.is_some(),
             },
         };
         Ok(ServeOptions {

@@ -86,8 +86,8 @@ where
     let server = Server::bind(options, registry)
         .await
         .map_err(Failure::Usage)?;
-    let addr = server.local_addr().map_err(Failure::Runtime)?;
-    println!("{}", banner(what, addr, options));
+    let addr = server.local_addr();
+    println!("{}", banner(what, addr, options, server.ca_written()));
     tracing::info!(%addr, "serving");
 
     let (stop_tx, stop_rx) = watch::channel(false);

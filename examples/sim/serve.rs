@@ -3,6 +3,7 @@
 
 use crate::sim::cli::{ServeOptions, Tls};
 use antrea_metrics::prometheus::Registry;
+use antrea_metrics::server::{MetricsServer, StaticTokens, TlsSource};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -41,7 +42,8 @@ pub fn ensure_token_file(path: &Path) -> Result<(), String> {
 }
 
 /// The lines printed at start: where to scrape, with what, and a command that does it.
-pub fn banner(what: &str, addr: SocketAddr, options: &ServeOptions) -> String {
+/// `ca_written` says whether the self-signed certificate's CA file exists.
+pub fn banner(what: &str, addr: SocketAddr, options: &ServeOptions, ca_written: bool) -> String {
     // A wildcard address is reachable on loopback; curl needs a concrete one.
     let host = match addr {
         SocketAddr::V4(a) if a.ip().is_unspecified() => "127.0.0.1".to_owned(),
@@ -51,21 +53,25 @@ pub fn banner(what: &str, addr: SocketAddr, options: &ServeOptions) -> String {
     };
     let url = format!("https://{host}:{}/metrics", addr.port());
     let token = shell_quote(&options.token_file);
-    let (ca_line, ca) = match &options.tls {
-        Tls::SelfSigned { write_ca } => (
+    let (ca_line, trust) = match &options.tls {
+        Tls::SelfSigned { write_ca, .. } if ca_written => (
             format!("CA file:    {}", write_ca.display()),
-            shell_quote(write_ca),
+            format!("--cacert {}", shell_quote(write_ca)),
+        ),
+        Tls::SelfSigned { .. } => (
+            "CA file:    not written (see the log); pass --write-ca PATH".to_owned(),
+            "--insecure".to_owned(),
         ),
         Tls::Files { cert, .. } => (
             format!("TLS cert:   {} (use its issuer's CA)", cert.display()),
-            shell_quote(cert),
+            format!("--cacert {}", shell_quote(cert)),
         ),
     };
     format!(
         "{what} metrics: {url}\n\
          token file: {}\n\
          {ca_line}\n\
-         try:        curl --cacert {ca} -H \"Authorization: Bearer $(cat {token})\" {url}",
+         try:        curl {trust} -H \"Authorization: Bearer $(cat {token})\" {url}",
         options.token_file.display()
     )
 }
@@ -86,31 +92,67 @@ fn shell_quote(path: &Path) -> String {
 
 /// The HTTPS server, bound and ready.
 pub struct Server {
-    listener: tokio::net::TcpListener,
+    server: MetricsServer,
+    ca_written: bool,
 }
 
 impl Server {
-    /// Binds `options.listen` and loads the certificate and token; serves `registry` once run.
+    /// Loads the certificate and token, binds `options.listen`, and writes the self-signed
+    /// certificate's CA; serves `registry` once run.
     pub async fn bind(options: &ServeOptions, registry: Registry) -> Result<Self, String> {
-        let _ = registry;
-        let listener = tokio::net::TcpListener::bind(options.listen)
+        let tls = match &options.tls {
+            Tls::SelfSigned { .. } => TlsSource::self_signed(),
+            Tls::Files { cert, key } => TlsSource::files(cert, key),
+        };
+        // Re-read at most every 10 s, so a rotated token file takes effect without a restart.
+        let tokens = StaticTokens::from_file(&options.token_file).map_err(|e| e.to_string())?;
+        let server = MetricsServer::builder()
+            .listen(options.listen)
+            .registry(registry)
+            .tls(tls)
+            .static_tokens(tokens)
+            .build()
             .await
-            .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
-        Ok(Server { listener })
+            .map_err(|e| e.to_string())?;
+        let mut ca_written = false;
+        if let (Tls::SelfSigned { write_ca, required }, Some(pem)) = (&options.tls, server.ca_pem())
+        {
+            match write_file(write_ca, pem) {
+                Ok(()) => ca_written = true,
+                Err(e) if *required => return Err(e),
+                Err(e) => tracing::warn!("not writing the CA file: {e}"),
+            }
+        }
+        Ok(Server { server, ca_written })
     }
 
     /// The address actually bound (`--listen` with port 0 picks one).
-    pub fn local_addr(&self) -> Result<SocketAddr, String> {
-        self.listener
-            .local_addr()
-            .map_err(|e| format!("cannot read the bound address: {e}"))
+    pub fn local_addr(&self) -> SocketAddr {
+        self.server.local_addr()
     }
 
-    /// Serves until `stop` says so, then finishes the requests in flight.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) -> Result<(), String> {
-        let _ = stop.wait_for(|s| *s).await;
-        Ok(())
+    /// Whether the self-signed certificate's CA was written to its file.
+    pub fn ca_written(&self) -> bool {
+        self.ca_written
     }
+
+    /// Serves until `stop` turns true, then lets the requests in flight finish.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) -> Result<(), String> {
+        let stopped = async move {
+            // An error means the sender is gone, which also means stop.
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        self.server.serve(stopped).await.map_err(|e| e.to_string())
+    }
+}
+
+/// Writes `text` to `path`, creating its directory; Prometheus reads it as `ca_file`.
+fn write_file(path: &Path, text: &str) -> Result<(), String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// Resolves at Ctrl-C, SIGTERM or after `duration`, whichever comes first, saying which.
@@ -174,9 +216,10 @@ mod tests {
             token_file: "target/sim/agent.token".into(),
             tls: Tls::SelfSigned {
                 write_ca: "my dir/ca.pem".into(),
+                required: true,
             },
         };
-        let text = banner("agent", options.listen, &options);
+        let text = banner("agent", options.listen, &options, true);
         assert!(text.contains("https://127.0.0.1:10350/metrics"), "{text}");
         assert!(
             text.contains(r#"curl --cacert 'my dir/ca.pem' -H "Authorization: Bearer $(cat target/sim/agent.token)" https://127.0.0.1:10350/metrics"#),
