@@ -62,7 +62,12 @@ impl Sim {
     /// for its whole banner: the URL, the files, and the `try: curl ...` line. Pass `--listen 127.0.0.1:0` to get a free port.
     pub fn start(name: &str, args: &[&str]) -> Result<Sim, String> {
         let exe = examples_dir()?.join(name);
-        let mut child = Command::new(&exe)
+        let mut cmd = Command::new(&exe);
+        // Their info logs would bury the test output; RUST_LOG still wins when set.
+        if std::env::var_os("RUST_LOG").is_none() {
+            cmd.env("RUST_LOG", "warn");
+        }
+        let mut child = cmd
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
