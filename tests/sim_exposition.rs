@@ -18,7 +18,10 @@ struct Sample {
 /// Parses the sample lines of a text exposition (our label values hold no escaped quotes).
 fn samples(text: &str) -> Result<Vec<Sample>, BoxError> {
     let mut out = Vec::new();
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
         let (series, value) = line.rsplit_once(' ').ok_or("no value")?;
         let (name, labels) = match series.split_once('{') {
             None => (series, Vec::new()),
@@ -55,9 +58,15 @@ fn check_conformance(text: &str, component: Component, profile: Profile) -> Resu
     for d in &families {
         let e = d.exposed(profile).ok_or("absent family listed")?;
         let help = format!("# HELP {} {}", e.name, d.exposed_help(e.help));
-        assert!(text.lines().any(|l| l == help), "{profile}: missing {help:?}");
+        assert!(
+            text.lines().any(|l| l == help),
+            "{profile}: missing {help:?}"
+        );
         let kind = format!("# TYPE {} {}", e.name, d.metric_type.as_str());
-        assert!(text.lines().any(|l| l == kind), "{profile}: missing {kind:?}");
+        assert!(
+            text.lines().any(|l| l == kind),
+            "{profile}: missing {kind:?}"
+        );
         let suffixes: &[&str] = match d.metric_type {
             MetricType::Histogram => &["_bucket", "_sum", "_count"],
             _ => &[""],
@@ -105,11 +114,18 @@ fn check_agent_values(text: &str) -> Result<(), BoxError> {
         .collect();
     assert_eq!(tables.len(), 30, "one series per pipeline table");
     let sum: f64 = tables.iter().map(|s| s.value).sum();
-    assert_eq!(sum, one("antrea_agent_ovs_total_flow_count")?, "total = sum of tables");
+    assert_eq!(
+        sum,
+        one("antrea_agent_ovs_total_flow_count")?,
+        "total = sum of tables"
+    );
     let antrea = one("antrea_agent_conntrack_antrea_connection_count")?;
     let total = one("antrea_agent_conntrack_total_connection_count")?;
     let max = one("antrea_agent_conntrack_max_connection_count")?;
-    assert!(antrea <= total && total <= max, "{antrea} <= {total} <= {max}");
+    assert!(
+        antrea <= total && total <= max,
+        "{antrea} <= {total} <= {max}"
+    );
     assert!(antrea > 0.0, "connections are simulated");
     Ok(())
 }
