@@ -3,6 +3,7 @@
 pub mod certs;
 pub mod client;
 pub mod logs;
+pub mod prom;
 pub mod serve;
 pub mod sims;
 pub mod tools;
