@@ -58,8 +58,7 @@ fn test_config(agent: &Sim, controller: &Sim) -> Result<String, BoxError> {
     // Appending a job is only valid while scrape_configs is the last top-level key.
     let last_top_level = config
         .lines()
-        .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
-        .last();
+        .rfind(|l| l.chars().next().is_some_and(|c| c.is_ascii_alphabetic()));
     assert_eq!(
         last_top_level,
         Some("scrape_configs:"),
