@@ -42,6 +42,8 @@ fn bad_flags_and_unreadable_files_exit_2() {
     let dir = TempDir::new("sim-flags").unwrap();
     let exe = suite::sims::examples_dir().unwrap();
     let missing = dir.file("missing/cert.pem");
+    let token = dir.file("token");
+    let unwritable_ca = dir.file("token/ca.pem");
     for (name, args) in [
         ("sim-agent", vec!["--profile", "v9"]),
         ("sim-agent", vec!["--flow-error-rate", "2"]),
@@ -55,6 +57,20 @@ fn bad_flags_and_unreadable_files_exit_2() {
                 missing.as_str(),
                 "--listen",
                 "127.0.0.1:0",
+                "--token-file",
+                token.as_str(),
+            ],
+        ),
+        // An explicit --write-ca that cannot be written (its directory is a file).
+        (
+            "sim-agent",
+            vec![
+                "--listen",
+                "127.0.0.1:0",
+                "--token-file",
+                token.as_str(),
+                "--write-ca",
+                unwritable_ca.as_str(),
             ],
         ),
     ] {
