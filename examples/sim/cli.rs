@@ -35,8 +35,8 @@ pub struct CommonArgs {
     #[arg(long, default_value = "latest", value_name = "PROFILE")]
     pub profile: Profile,
 
-    /// Seed of the simulation; the same seed and flags give the same sequence of values
-    /// [default: random, and logged].
+    /// Seed of the simulation; the same seed and flags give the same sequence of steps
+    /// (what a scrape sees depends on when it lands) [default: random, and logged].
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
 
