@@ -88,7 +88,6 @@ where
         .map_err(Failure::Usage)?;
     let addr = server.local_addr();
     println!("{}", banner(what, addr, options, server.ca_written()));
-    tracing::info!(%addr, "serving");
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut server_done = stop_rx.clone();

@@ -101,7 +101,16 @@ impl Server {
     /// certificate's CA; serves `registry` once run.
     pub async fn bind(options: &ServeOptions, registry: Registry) -> Result<Self, String> {
         let tls = match &options.tls {
-            Tls::SelfSigned { .. } => TlsSource::self_signed(),
+            // The certificate covers localhost, 127.0.0.1 and ::1; a specific address given to
+            // --listen (a Pod IP) is added, so scrapers can verify it against the CA too.
+            Tls::SelfSigned { .. } => {
+                let ip = options.listen.ip();
+                if ip.is_unspecified() || ip.is_loopback() {
+                    TlsSource::self_signed()
+                } else {
+                    TlsSource::self_signed().with_ip(ip)
+                }
+            }
             Tls::Files { cert, key } => TlsSource::files(cert, key),
         };
         // Re-read at most every 10 s, so a rotated token file takes effect without a restart.

@@ -8,6 +8,9 @@ use std::sync::mpsc;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+/// How long building the simulators may take (a cold build on two cores takes minutes).
+pub const BUILD_TIMEOUT: Duration = Duration::from_secs(1200);
+
 /// How long a simulator may take to print its address.
 pub const START_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -50,9 +53,23 @@ fn build_examples() -> Result<PathBuf, String> {
             cmd.env_remove(&*key);
         }
     }
-    let status = cmd
-        .status()
+    let mut child = cmd
+        .spawn()
         .map_err(|e| format!("cannot run cargo to build the simulators: {e}"))?;
+    let deadline = Instant::now() + BUILD_TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!(
+                "building the simulators took over {BUILD_TIMEOUT:?}"
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
     if !status.success() {
         return Err(format!("building the simulators failed: {status}"));
     }
