@@ -105,16 +105,24 @@ fn banner_names_the_files_and_a_curl_command_and_duration_stops_it() {
 
 #[cfg(unix)]
 #[test]
-fn sigterm_stops_both_cleanly() {
-    for name in ["sim-agent", "sim-controller"] {
+fn sigterm_and_sigint_stop_both_cleanly() {
+    for (name, signal) in [
+        ("sim-agent", "-TERM"),
+        ("sim-controller", "-TERM"),
+        ("sim-agent", "-INT"),
+    ] {
         let dir = TempDir::new("sim-term").unwrap();
         let mut sim = start(name, &dir, &["--tick-ms", "50", "--duration", "120"]);
         assert!(sim.running());
         let kill = std::process::Command::new("kill")
-            .args(["-TERM", &sim.pid().to_string()])
+            .args([signal, &sim.pid().to_string()])
             .status()
             .unwrap();
         assert!(kill.success());
-        assert_eq!(sim.wait(Duration::from_secs(20)), Ok(Some(0)), "{name}");
+        assert_eq!(
+            sim.wait(Duration::from_secs(20)),
+            Ok(Some(0)),
+            "{name} {signal}"
+        );
     }
 }

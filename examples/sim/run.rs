@@ -2,7 +2,7 @@
 //! and stopping both together.
 
 use crate::sim::cli::ServeOptions;
-use crate::sim::serve::{banner, ensure_token_file, stop_requested, Server};
+use crate::sim::serve::{banner, ensure_token_file, Server, StopSignals};
 use crate::sim::snapshot::{Consistent, StepLock};
 use antrea_metrics::prometheus::core::Collector;
 use antrea_metrics::prometheus::Registry;
@@ -82,6 +82,7 @@ where
     S: FnOnce(watch::Receiver<bool>) -> F,
     F: Future<Output = ()>,
 {
+    let signals = StopSignals::install().map_err(Failure::Runtime)?;
     ensure_token_file(&options.token_file).map_err(Failure::Usage)?;
     let server = Server::bind(options, registry)
         .await
@@ -93,7 +94,7 @@ where
     let mut server_done = stop_rx.clone();
     let stopper = async {
         tokio::select! {
-            why = stop_requested(duration) => tracing::info!("stopping: {why}"),
+            why = signals.requested(duration) => tracing::info!("stopping: {why}"),
             // The server failed on its own: stop the simulation too.
             _ = server_done.wait_for(|s| *s) => {}
         }

@@ -164,35 +164,51 @@ fn write_file(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// Resolves at Ctrl-C, SIGTERM or after `duration`, whichever comes first, saying which.
-pub async fn stop_requested(duration: Option<Duration>) -> &'static str {
-    let timer = async {
-        match duration {
-            Some(d) => tokio::time::sleep(d).await,
-            None => std::future::pending().await,
-        }
-    };
-    let terminate = async {
+/// Ctrl-C and SIGTERM, watched from creation on: a signal that arrives once the banner is
+/// out (a script may send one right after reading it) stops the process cleanly instead of
+/// killing it.
+pub struct StopSignals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    /// Starts watching the signals.
+    pub fn install() -> Result<Self, String> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{signal, SignalKind};
-            match signal(SignalKind::terminate()) {
-                Ok(mut term) => {
-                    term.recv().await;
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot watch SIGTERM; stop with Ctrl-C");
-                    std::future::pending::<()>().await;
-                }
-            }
+            let watch = |kind: SignalKind, name: &str| {
+                signal(kind).map_err(|e| format!("cannot watch {name}: {e}"))
+            };
+            Ok(StopSignals {
+                interrupt: watch(SignalKind::interrupt(), "SIGINT")?,
+                terminate: watch(SignalKind::terminate(), "SIGTERM")?,
+            })
         }
         #[cfg(not(unix))]
-        std::future::pending::<()>().await;
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => "Ctrl-C",
-        _ = terminate => "SIGTERM",
-        _ = timer => "--duration elapsed",
+        Ok(StopSignals {})
+    }
+
+    /// Resolves at Ctrl-C, SIGTERM or after `duration`, whichever comes first, saying which.
+    pub async fn requested(mut self, duration: Option<Duration>) -> &'static str {
+        let timer = async {
+            match duration {
+                Some(d) => tokio::time::sleep(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        #[cfg(unix)]
+        let (interrupt, terminate) = (self.interrupt.recv(), self.terminate.recv());
+        #[cfg(not(unix))]
+        let (interrupt, terminate) = (tokio::signal::ctrl_c(), std::future::pending::<()>());
+        tokio::select! {
+            _ = interrupt => "Ctrl-C",
+            _ = terminate => "SIGTERM",
+            _ = timer => "--duration elapsed",
+        }
     }
 }
 
