@@ -25,6 +25,8 @@
 
 mod auth;
 mod cert;
+#[cfg(feature = "kube-auth")]
+pub mod kube;
 mod limits;
 mod metrics;
 mod service;
