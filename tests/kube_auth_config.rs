@@ -115,7 +115,11 @@ async fn unusable_kubeconfigs_are_refused_with_a_reason() -> Result<(), BoxError
             "insecure-skip-tls-verify",
         ),
         ("certificate-authority-data: '%%%'", "token: x", "base64"),
-        ("tls-server-name: localhost", "token: x", "certificate-authority"),
+        (
+            "tls-server-name: localhost",
+            "token: x",
+            "certificate-authority",
+        ),
         (ca.as_str(), "client-certificate-data: eA==", "client-key"),
     ];
     for (cluster, user, reason) in cases {
