@@ -160,4 +160,7 @@ pub enum Error {
         #[source]
         source: serde_norway::Error,
     },
+    /// A profile name that is neither `latest` nor `v1.11`.
+    #[error("unknown profile {0:?}: use \"latest\" (Antrea v2.7) or \"v1.11\"")]
+    UnknownProfile(String),
 }

@@ -1,0 +1,264 @@
+//! What describes one metric family: the facts the catalogue holds for each.
+
+use crate::Profile;
+use std::fmt;
+
+/// Which Antrea process defines a family. The agent process exposes agent and proxy families.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Component {
+    /// `antrea_agent_*`, exposed by the agent.
+    Agent,
+    /// `antrea_controller_*`, exposed by the controller.
+    Controller,
+    /// `antrea_proxy_*`, exposed by the agent (Antrea Proxy runs inside it).
+    Proxy,
+}
+
+impl Component {
+    /// The component's name as Antrea's docs write it: `agent`, `controller` or `proxy`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Component::Agent => "agent",
+            Component::Controller => "controller",
+            Component::Proxy => "proxy",
+        }
+    }
+}
+
+/// The Prometheus metric type of a family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MetricType {
+    /// A monotonic counter.
+    Counter,
+    /// A value that goes up and down.
+    Gauge,
+    /// A histogram with fixed buckets.
+    Histogram,
+}
+
+impl MetricType {
+    /// The name in a `# TYPE` line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MetricType::Counter => "counter",
+            MetricType::Gauge => "gauge",
+            MetricType::Histogram => "histogram",
+        }
+    }
+}
+
+/// Kubernetes component-base stability level, shown as a `[ALPHA] `/`[STABLE] ` HELP prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Stability {
+    /// May change without deprecation.
+    Alpha,
+    /// Guaranteed not to change.
+    Stable,
+}
+
+impl Stability {
+    /// `ALPHA` or `STABLE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stability::Alpha => "ALPHA",
+            Stability::Stable => "STABLE",
+        }
+    }
+}
+
+/// How a family differs in the exposition documented for Antrea v1.11.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum V1_11 {
+    /// Not exposed by v1.11.
+    Absent,
+    /// Exposed, with the given overrides (`None`: as in the latest release).
+    Present {
+        /// The v1.11 name.
+        name: Option<&'static str>,
+        /// The v1.11 HELP text (without the stability prefix).
+        help: Option<&'static str>,
+        /// The v1.11 label names.
+        labels: Option<&'static [&'static str]>,
+    },
+}
+
+/// One metric family, with every fact needed to register and expose it exactly as Antrea does.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Descriptor {
+    /// The full metric name.
+    pub name: &'static str,
+    /// The component that defines it.
+    pub component: Component,
+    /// Its Prometheus type.
+    pub metric_type: MetricType,
+    /// Its stability level.
+    pub stability: Stability,
+    /// The HELP text, without the stability prefix.
+    pub help: &'static str,
+    /// Variable label names, in exposition order.
+    pub labels: &'static [&'static str],
+    /// Label values whose series exist from startup (value 0).
+    pub startup: &'static [&'static [&'static str]],
+    /// Histogram upper bounds (empty for other types).
+    pub buckets: &'static [f64],
+    /// Antrea Proxy registers one series per IP family, told apart by the constant label
+    /// `ip_family` (`v4`, `v6`).
+    pub per_ip_family: bool,
+    /// The Antrea release that introduced it (`v0.x` for the earliest ones).
+    pub since: &'static str,
+    /// Its v1.11 exposition.
+    pub v1_11: V1_11,
+}
+
+/// How a family appears on the wire for one [`Profile`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Exposed {
+    /// The exposed name.
+    pub name: &'static str,
+    /// The HELP text without the stability prefix.
+    pub help: &'static str,
+    /// Variable label names.
+    pub labels: &'static [&'static str],
+}
+
+impl Descriptor {
+    const fn new(
+        name: &'static str,
+        component: Component,
+        metric_type: MetricType,
+        stability: Stability,
+        help: &'static str,
+    ) -> Self {
+        Descriptor {
+            name,
+            component,
+            metric_type,
+            stability,
+            help,
+            labels: &[],
+            startup: &[],
+            buckets: &[],
+            per_ip_family: false,
+            since: "",
+            v1_11: V1_11::Present {
+                name: None,
+                help: None,
+                labels: None,
+            },
+        }
+    }
+
+    pub(crate) const fn counter(
+        name: &'static str,
+        c: Component,
+        s: Stability,
+        help: &'static str,
+    ) -> Self {
+        Self::new(name, c, MetricType::Counter, s, help)
+    }
+
+    pub(crate) const fn gauge(
+        name: &'static str,
+        c: Component,
+        s: Stability,
+        help: &'static str,
+    ) -> Self {
+        Self::new(name, c, MetricType::Gauge, s, help)
+    }
+
+    pub(crate) const fn histogram(
+        name: &'static str,
+        c: Component,
+        s: Stability,
+        help: &'static str,
+    ) -> Self {
+        Self::new(name, c, MetricType::Histogram, s, help)
+    }
+
+    pub(crate) const fn labels(mut self, labels: &'static [&'static str]) -> Self {
+        self.labels = labels;
+        self
+    }
+
+    pub(crate) const fn startup(mut self, values: &'static [&'static [&'static str]]) -> Self {
+        self.startup = values;
+        self
+    }
+
+    pub(crate) const fn buckets(mut self, buckets: &'static [f64]) -> Self {
+        self.buckets = buckets;
+        self
+    }
+
+    pub(crate) const fn per_ip_family(mut self) -> Self {
+        self.per_ip_family = true;
+        self
+    }
+
+    pub(crate) const fn since(mut self, since: &'static str) -> Self {
+        self.since = since;
+        self
+    }
+
+    pub(crate) const fn absent_in_v1_11(mut self) -> Self {
+        self.v1_11 = V1_11::Absent;
+        self
+    }
+
+    pub(crate) const fn v1_11_name(mut self, v: &'static str) -> Self {
+        if let V1_11::Present { ref mut name, .. } = self.v1_11 {
+            *name = Some(v);
+        }
+        self
+    }
+
+    pub(crate) const fn v1_11_help(mut self, v: &'static str) -> Self {
+        if let V1_11::Present { ref mut help, .. } = self.v1_11 {
+            *help = Some(v);
+        }
+        self
+    }
+
+    pub(crate) const fn v1_11_labels(mut self, v: &'static [&'static str]) -> Self {
+        if let V1_11::Present { ref mut labels, .. } = self.v1_11 {
+            *labels = Some(v);
+        }
+        self
+    }
+
+    /// How the family appears for `profile`, or `None` when that release does not expose it.
+    ///
+    /// ```
+    /// use antrea_metrics::{catalogue, Profile};
+    /// let d = catalogue::CONTROLLER_ANNP_STATUS_UPDATES;
+    /// assert_eq!(d.exposed(Profile::V1_11).unwrap().name, "antrea_controller_anp_status_updates");
+    /// assert!(catalogue::AGENT_FQDN_CACHE_SIZE.exposed(Profile::V1_11).is_none());
+    /// ```
+    pub fn exposed(&self, profile: Profile) -> Option<Exposed> {
+        let latest = Exposed {
+            name: self.name,
+            help: self.help,
+            labels: self.labels,
+        };
+        match (profile, self.v1_11) {
+            (Profile::Latest, _) => Some(latest),
+            (Profile::V1_11, V1_11::Absent) => None,
+            (Profile::V1_11, V1_11::Present { name, help, labels }) => Some(Exposed {
+                name: name.unwrap_or(self.name),
+                help: help.unwrap_or(self.help),
+                labels: labels.unwrap_or(self.labels),
+            }),
+        }
+    }
+
+    /// The HELP line's text as exposed: `[ALPHA] ` or `[STABLE] ` followed by `help`.
+    pub fn exposed_help(&self, help: &str) -> String {
+        format!("[{}] {}", self.stability.as_str(), help)
+    }
+}
+
+impl fmt::Display for Descriptor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name)
+    }
+}

@@ -1,0 +1,98 @@
+//! Per-OVS-table flow counts (`antrea_agent_ovs_flow_count{table_id,table_name}`).
+
+use crate::collector::ComponentCollector;
+use crate::{catalogue, Gauge, TableId};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+const TABLES: usize = u8::MAX as usize + 1;
+
+/// The first name seen for a table id, with its gauge.
+type Slot = OnceLock<(Box<str>, Gauge)>;
+
+/// Flow counts per OVS table. A table is keyed by its id *and* name, so distinct tables never
+/// share a series; the common case (one name per id) is a lock-free array lookup.
+///
+/// ```
+/// use antrea_metrics::{AgentMetrics, Profile, TableId};
+/// let agent = AgentMetrics::register(&prometheus::Registry::new(), Profile::Latest)?;
+/// let classifier = agent.ovs_flow_count.table(TableId(1), "Classifier");
+/// classifier.set(12.0);
+/// agent.ovs_flow_count.set(TableId(2), "SpoofGuard", 3.0);
+/// assert_eq!(agent.ovs_flow_count.table(TableId(1), "Classifier").get(), 12.0);
+/// # Ok::<(), antrea_metrics::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct OvsFlowCount {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    collector: ComponentCollector,
+    by_id: Box<[Slot]>,
+    /// Any further name for an id already taken (rare: a pipeline rebuilt with new ids).
+    others: Mutex<HashMap<(TableId, Box<str>), Gauge>>,
+}
+
+impl OvsFlowCount {
+    pub(crate) fn new(collector: ComponentCollector) -> Self {
+        OvsFlowCount {
+            inner: Arc::new(Inner {
+                collector,
+                by_id: (0..TABLES).map(|_| OnceLock::new()).collect(),
+                others: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// The gauge of table `id` named `name`, created on first use. Keep it for hot paths.
+    pub fn table(&self, id: TableId, name: &str) -> Gauge {
+        let slot = &self.inner.by_id[usize::from(id.0)];
+        let (first, gauge) = slot.get_or_init(|| (name.into(), self.create(id, name)));
+        if **first == *name {
+            return gauge.clone();
+        }
+        let mut others = self
+            .inner
+            .others
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        others
+            .entry((id, name.into()))
+            .or_insert_with(|| self.create(id, name))
+            .clone()
+    }
+
+    /// Sets the flow count of table `id` named `name`.
+    #[inline]
+    pub fn set(&self, id: TableId, name: &str, flows: f64) {
+        let slot = &self.inner.by_id[usize::from(id.0)];
+        match slot.get() {
+            Some((first, gauge)) if **first == *name => gauge.set(flows),
+            _ => self.table(id, name).set(flows),
+        }
+    }
+
+    fn create(&self, id: TableId, name: &str) -> Gauge {
+        let id = id.0.to_string();
+        self.inner
+            .collector
+            .family(catalogue::AGENT_OVS_FLOW_COUNT.name)
+            .gauge(&[&id, name])
+    }
+}
+
+impl fmt::Debug for OvsFlowCount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tables = self
+            .inner
+            .by_id
+            .iter()
+            .filter(|s| s.get().is_some())
+            .count();
+        f.debug_struct("OvsFlowCount")
+            .field("tables", &tables)
+            .finish()
+    }
+}

@@ -1,0 +1,167 @@
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The unit a histogram's name declares, so that durations are observed in it without mistakes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// `*_seconds` families.
+    Seconds,
+    /// `*_milliseconds` families.
+    Milliseconds,
+}
+
+/// A histogram with fixed upper bounds (Prometheus type `histogram`).
+///
+/// Observing is a bucket search plus two atomic operations (the bucket and the sum); the count
+/// is the sum of the buckets, so `_count` always equals the `+Inf` bucket in a scrape.
+///
+/// ```
+/// use antrea_metrics::{Histogram, Unit};
+/// let h = Histogram::new(&[0.1, 1.0], Unit::Seconds);
+/// h.observe(0.05);
+/// h.observe_duration(std::time::Duration::from_millis(500));
+/// let s = h.snapshot();
+/// assert_eq!(s.cumulative, vec![1, 2, 2]);
+/// assert_eq!(s.count(), 2);
+/// assert_eq!(s.sum, 0.55);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Histogram(Arc<Core>);
+
+#[derive(Debug)]
+struct Core {
+    bounds: Box<[f64]>,
+    unit: Unit,
+    /// Non-cumulative counts; the last slot is the `+Inf` bucket.
+    buckets: Box<[AtomicU64]>,
+    sum: AtomicU64,
+}
+
+/// A point-in-time copy of a histogram's state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistogramSnapshot {
+    /// Cumulative count per upper bound, the last entry being `+Inf`.
+    pub cumulative: Vec<u64>,
+    /// Sum of all observed values.
+    pub sum: f64,
+}
+
+impl HistogramSnapshot {
+    /// Number of observations (the `+Inf` bucket).
+    pub fn count(&self) -> u64 {
+        self.cumulative.last().copied().unwrap_or(0)
+    }
+}
+
+impl Histogram {
+    /// A histogram with the given finite upper bounds, in increasing order.
+    pub fn new(bounds: &[f64], unit: Unit) -> Self {
+        let buckets = (0..=bounds.len()).map(|_| AtomicU64::new(0)).collect();
+        Histogram(Arc::new(Core {
+            bounds: bounds.into(),
+            unit,
+            buckets,
+            sum: AtomicU64::new(0f64.to_bits()),
+        }))
+    }
+
+    /// Records one observation of `v`, in the histogram's unit.
+    #[inline]
+    pub fn observe(&self, v: f64) {
+        let core = &*self.0;
+        // `le` buckets: the first bound that is >= v; NaN lands in +Inf like any non-finite value.
+        let idx = core
+            .bounds
+            .iter()
+            .position(|b| v <= *b)
+            .unwrap_or(core.bounds.len());
+        core.buckets[idx].fetch_add(1, Ordering::Relaxed);
+        let mut cur = core.sum.load(Ordering::Relaxed);
+        loop {
+            let new = (f64::from_bits(cur) + v).to_bits();
+            match core
+                .sum
+                .compare_exchange_weak(cur, new, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => return,
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    /// Records a duration, converted to the histogram's unit.
+    #[inline]
+    pub fn observe_duration(&self, d: Duration) {
+        let v = match self.0.unit {
+            Unit::Seconds => d.as_secs_f64(),
+            Unit::Milliseconds => d.as_secs_f64() * 1e3,
+        };
+        self.observe(v);
+    }
+
+    /// The unit observations are expected in.
+    pub fn unit(&self) -> Unit {
+        self.0.unit
+    }
+
+    /// The finite upper bounds.
+    pub fn bounds(&self) -> &[f64] {
+        &self.0.bounds
+    }
+
+    /// Copies the current state.
+    pub fn snapshot(&self) -> HistogramSnapshot {
+        let mut acc = 0;
+        let cumulative = self
+            .0
+            .buckets
+            .iter()
+            .map(|b| {
+                acc += b.load(Ordering::Relaxed);
+                acc
+            })
+            .collect();
+        HistogramSnapshot {
+            cumulative,
+            sum: f64::from_bits(self.0.sum.load(Ordering::Relaxed)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_land_in_le_buckets() {
+        let h = Histogram::new(&[1.0, 2.0], Unit::Milliseconds);
+        for v in [0.0, 1.0, 1.5, 2.0, 3.0, f64::INFINITY] {
+            h.observe(v);
+        }
+        assert_eq!(h.snapshot().cumulative, vec![2, 4, 6]);
+    }
+
+    #[test]
+    fn durations_follow_the_unit() {
+        let ms = Histogram::new(&[1.0], Unit::Milliseconds);
+        ms.observe_duration(Duration::from_micros(1500));
+        assert_eq!(ms.snapshot().sum, 1.5);
+        let s = Histogram::new(&[1.0], Unit::Seconds);
+        s.observe_duration(Duration::from_millis(1500));
+        assert_eq!(s.snapshot().sum, 1.5);
+    }
+
+    #[test]
+    fn two_threads_lose_nothing() {
+        let h = Histogram::new(&[0.5], Unit::Seconds);
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| (0..50_000).for_each(|_| h.observe(1.0)));
+            }
+        });
+        let snap = h.snapshot();
+        assert_eq!(snap.count(), 100_000);
+        assert_eq!(snap.sum, 100_000.0);
+    }
+}
