@@ -247,3 +247,19 @@ async fn a_refused_agent_token_gives_500() -> Result<(), BoxError> {
     assert!(err.contains("HTTP 401"), "{err}");
     running.stop().await
 }
+
+#[tokio::test]
+async fn connections_the_api_server_closed_are_not_an_error() -> Result<(), BoxError> {
+    let stub = stub().await?;
+    let kube = kube(&stub.url(), &stub.ca_pem)?.build()?;
+    let authenticator = kube.authenticator();
+    authenticator.authenticate(Some(ALLOWED)).await?;
+    for n in 0..5 {
+        stub.drop_connections();
+        // A new token each time, so every review goes to the API server.
+        let token = format!("{ALLOWED}-{n}");
+        authenticator.authenticate(Some(&token)).await?;
+    }
+    assert_eq!(stub.token_reviews(), 6);
+    Ok(())
+}

@@ -36,6 +36,7 @@ struct State {
     access_reviews: AtomicUsize,
     violations: Mutex<Vec<String>>,
     access_specs: Mutex<Vec<Value>>,
+    connections: Mutex<Vec<tokio::task::AbortHandle>>,
 }
 
 /// The running stand-in; stops accepting when dropped.
@@ -125,6 +126,14 @@ impl KubeStub {
         lock(&self.state.access_specs).clone()
     }
 
+    /// Closes every open connection at once, without a word (as a restarted API server or a
+    /// load balancer's idle timeout would).
+    pub fn drop_connections(&self) {
+        for connection in lock(&self.state.connections).drain(..) {
+            connection.abort();
+        }
+    }
+
     /// Every check a request failed.
     pub fn violations(&self) -> Vec<String> {
         lock(&self.state.violations).clone()
@@ -134,8 +143,9 @@ impl KubeStub {
 async fn accept(listener: TcpListener, acceptor: TlsAcceptor, state: Arc<State>) {
     // Ends when the stub is dropped (the task is aborted).
     while let Ok((tcp, _)) = listener.accept().await {
-        let (acceptor, state) = (acceptor.clone(), Arc::clone(&state));
-        tokio::spawn(async move {
+        let (acceptor, state2) = (acceptor.clone(), Arc::clone(&state));
+        let connection = tokio::spawn(async move {
+            let state = state2;
             let Ok(tls) = acceptor.accept(tcp).await else {
                 return;
             };
@@ -144,6 +154,7 @@ async fn accept(listener: TcpListener, acceptor: TlsAcceptor, state: Arc<State>)
                 .serve_connection(TokioIo::new(tls), service)
                 .await;
         });
+        lock(&state.connections).push(connection.abort_handle());
     }
 }
 

@@ -109,23 +109,35 @@ impl ApiClient {
             review,
             source,
         };
-        let mut request = Request::post(format!("{}{path}", self.server.prefix))
-            .header(header::HOST, self.server.authority.as_str())
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::ACCEPT, "application/json")
-            .header(header::USER_AGENT, "antrea-metrics")
-            .body(Full::new(Bytes::from(body)))
-            .map_err(|err| request_error(err.into()))?;
-        if let Some(token) = self.agent_token().await? {
-            request
-                .headers_mut()
-                .insert(header::AUTHORIZATION, bearer(&token)?);
+        let token = self.agent_token().await?;
+        let body = Bytes::from(body);
+        let request = || -> Result<Request<Full<Bytes>>> {
+            let mut request = Request::post(format!("{}{path}", self.server.prefix))
+                .header(header::HOST, self.server.authority.as_str())
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::ACCEPT, "application/json")
+                .header(header::USER_AGENT, "antrea-metrics")
+                .body(Full::new(body.clone()))
+                .map_err(|err| request_error(err.into()))?;
+            if let Some(token) = &token {
+                request
+                    .headers_mut()
+                    .insert(header::AUTHORIZATION, bearer(token)?);
+            }
+            Ok(request)
+        };
+        let (mut sender, reused) = match self.pooled() {
+            Some(sender) => (sender, true),
+            None => (self.connect().await?, false),
+        };
+        let mut response = sender.send_request(request()?).await;
+        if reused && response.is_err() {
+            // An idle connection the server closed (a restart, an idle timeout). Reviews have
+            // no side effects, so sending one again on a new connection is safe.
+            sender = self.connect().await?;
+            response = sender.send_request(request()?).await;
         }
-        let mut sender = self.sender().await?;
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|err| request_error(err.into()))?;
+        let response = response.map_err(|err| request_error(err.into()))?;
         let status = response.status();
         let answer = Limited::new(response.into_body(), MAX_BODY)
             .collect()
@@ -160,14 +172,19 @@ impl ApiClient {
         }
     }
 
-    /// An idle connection that is still usable, or a new one.
-    async fn sender(&self) -> Result<SendRequest<Full<Bytes>>> {
+    /// An idle connection that still looks usable.
+    fn pooled(&self) -> Option<SendRequest<Full<Bytes>>> {
         // Bounded: each turn removes one idle connection.
         while let Some(sender) = self.idle.lock().ok().and_then(|mut idle| idle.pop()) {
             if sender.is_ready() {
-                return Ok(sender);
+                return Some(sender);
             }
         }
+        None
+    }
+
+    /// A new connection: TCP, TLS (verifying the API server), HTTP/1.1.
+    async fn connect(&self) -> Result<SendRequest<Full<Bytes>>> {
         let connect_error = |source| Error::KubeConnect {
             server: self.server.url.clone(),
             source,
