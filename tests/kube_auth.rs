@@ -8,7 +8,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use suite::client::{config, get_with_token, request, Response};
 use suite::kube_stub::{closed_address, KubeStub};
-use suite::serve::{demo_registry, BoxError, Running, DEMO_LINE};
+use suite::serve::{demo_registry, Running, DEMO_LINE};
+use suite::BoxError;
 
 const AGENT: &str = "agent-sa-token-4b1d9e";
 const ALLOWED: &str = "scraper-allowed-token-8c2f71";
@@ -173,7 +174,8 @@ async fn fifty_concurrent_scrapes_with_a_new_token_make_one_token_review() -> Re
 async fn api_server_down_gives_500_and_errors_hold_no_token() -> Result<(), BoxError> {
     let (logs, _guard) = suite::logs::capture();
     let ca = suite::certs::TestCa::new()?;
-    let down = format!("https://{}", closed_address().await?);
+    let (_reserved, down) = closed_address()?;
+    let down = format!("https://{down}");
     let kube = kube(&down, &ca.pem())?.build()?;
     let running = Running::start(server(&kube, &Registry::new())?).await?;
     let started = Instant::now();

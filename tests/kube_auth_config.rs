@@ -7,7 +7,7 @@ use antrea_metrics::Error;
 use base64::Engine as _;
 use std::path::Path;
 use suite::kube_stub::KubeStub;
-use suite::serve::BoxError;
+use suite::BoxError;
 
 const AGENT: &str = "agent-token-from-config-91ac";
 const SCRAPER: &str = "scraper-token-77e0b3";

@@ -3,14 +3,18 @@
 use antrea_metrics::server::{TlsSource, TEXT_CONTENT_TYPE};
 use std::io::Read;
 use std::net::SocketAddr;
-use suite::client::{self, BoxError};
+use suite::client;
 use suite::serve::{self, Running, DEMO_LINE, TOKEN};
 use suite::tools;
+use suite::BoxError;
 
 /// Every line is a comment or `name[{labels}] value`; the demo sample is there.
 fn assert_exposition(body: &str) {
     assert!(body.contains(DEMO_LINE), "{body}");
-    for line in body.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
+    for line in body
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
         let (series, value) = line.rsplit_once(' ').unwrap_or_default();
         assert!(!series.is_empty(), "bad line {line:?}");
         assert!(value.parse::<f64>().is_ok(), "bad value in {line:?}");
@@ -22,7 +26,8 @@ async fn rustls_client_trusting_written_ca_scrapes() -> Result<(), BoxError> {
     let dir = tempfile::tempdir()?;
     let ca_path = dir.path().join("ca.crt");
     let server =
-        Running::start(serve::builder()?.tls(TlsSource::self_signed().write_ca_to(&ca_path))).await?;
+        Running::start(serve::builder()?.tls(TlsSource::self_signed().write_ca_to(&ca_path)))
+            .await?;
     let ca = std::fs::read_to_string(&ca_path)?;
     assert_eq!(Some(ca.as_str()), server.ca_pem.as_deref());
     let config = client::config(&ca)?;
@@ -53,22 +58,45 @@ async fn rustls_client_trusting_written_ca_scrapes() -> Result<(), BoxError> {
     server.stop().await
 }
 
-#[tokio::test]
+// On a multi-thread runtime, as most servers run; the other tests use a current-thread one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curl_scrapes_with_cacert_compressed_and_http2() -> Result<(), BoxError> {
     let dir = tempfile::tempdir()?;
     let ca_path = dir.path().join("ca.crt");
     let server =
-        Running::start(serve::builder()?.tls(TlsSource::self_signed().write_ca_to(&ca_path))).await?;
+        Running::start(serve::builder()?.tls(TlsSource::self_signed().write_ca_to(&ca_path)))
+            .await?;
     let ca = ca_path.to_str().ok_or("path")?;
     let auth = format!("Authorization: Bearer {TOKEN}");
 
-    let plain = tools::curl(server.addr, "/metrics", &["--cacert", ca, "-H", &auth, "-i"]).await?;
+    let plain = tools::curl(
+        server.addr,
+        "/metrics",
+        &["--cacert", ca, "-H", &auth, "-i"],
+    )
+    .await?;
     let out = String::from_utf8_lossy(&plain.stdout);
-    assert!(plain.status.success(), "{out} {}", String::from_utf8_lossy(&plain.stderr));
-    assert!(out.contains(&format!("content-type: {TEXT_CONTENT_TYPE}")), "{out}");
+    assert!(
+        plain.status.success(),
+        "{out} {}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    assert!(
+        out.contains(&format!("content-type: {TEXT_CONTENT_TYPE}")),
+        "{out}"
+    );
     assert_exposition(out.split("\r\n\r\n").nth(1).unwrap_or_default());
 
-    let args = ["--cacert", ca, "-H", &auth, "--compressed", "-D", "-", "--http1.1"];
+    let args = [
+        "--cacert",
+        ca,
+        "-H",
+        &auth,
+        "--compressed",
+        "-D",
+        "-",
+        "--http1.1",
+    ];
     let gz = tools::curl(server.addr, "/metrics", &args).await?;
     let out = String::from_utf8_lossy(&gz.stdout).to_ascii_lowercase();
     assert!(out.contains("content-encoding: gzip"), "{out}");
@@ -105,7 +133,14 @@ async fn health_routes_and_errors() -> Result<(), BoxError> {
         let resp = client::request(server.addr, config.clone(), "GET", path, &[]).await?;
         assert_eq!((resp.status, resp.text().as_str()), (200, "ok"), "{path}");
     }
-    let resp = client::request(server.addr, config.clone(), "GET", "/nope-reflected-input", &[]).await?;
+    let resp = client::request(
+        server.addr,
+        config.clone(),
+        "GET",
+        "/nope-reflected-input",
+        &[],
+    )
+    .await?;
     assert_eq!(resp.status, 404);
     assert!(!resp.text().contains("reflected"));
     assert_eq!(resp.header("x-content-type-options"), Some("nosniff"));
@@ -120,9 +155,8 @@ async fn health_routes_and_errors() -> Result<(), BoxError> {
 #[tokio::test]
 async fn serves_on_ipv6_loopback_and_a_given_listener() -> Result<(), BoxError> {
     let v6 = SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 0));
-    let server = Running::start(serve::builder()?.listen(v6)).await;
-    // The builder already had an address: giving a second one replaces it.
-    let server = server?;
+    // `listen` replaces the builder's IPv4 address.
+    let server = Running::start(serve::builder()?.listen(v6)).await?;
     assert!(server.addr.is_ipv6());
     let config = client::config(server.ca()?)?;
     let resp = client::get_with_token(server.addr, config, "/metrics", TOKEN).await?;
@@ -134,7 +168,9 @@ async fn serves_on_ipv6_loopback_and_a_given_listener() -> Result<(), BoxError> 
     let builder = antrea_metrics::server::MetricsServer::builder()
         .listener(listener)
         .registry(serve::demo_registry()?)
-        .static_tokens(antrea_metrics::server::StaticTokens::new([TOKEN.to_owned()]));
+        .static_tokens(antrea_metrics::server::StaticTokens::new(
+            [TOKEN.to_owned()],
+        ));
     let server = Running::start(builder).await?;
     assert_eq!(server.addr, addr);
     let config = client::config(server.ca()?)?;

@@ -31,6 +31,18 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A file the server writes (the self-signed CA) could not be written.
+    #[cfg(feature = "server")]
+    #[error("writing the {field} file {path} failed: {source} (check that the directory exists and is writable)")]
+    WriteFile {
+        /// Which setting named the file.
+        field: &'static str,
+        /// The file.
+        path: std::path::PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
     /// A PEM file held no usable certificate or key.
     #[cfg(feature = "server")]
     #[error("the {field} file {path} is not valid PEM: {source} (give a PEM file with the expected item)")]

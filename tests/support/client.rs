@@ -14,8 +14,7 @@ use tokio_rustls::TlsConnector;
 /// Every client operation gives up after this long, so a hung server fails a test quickly.
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A boxed error for test helpers.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+use crate::BoxError;
 
 /// A client configuration that trusts only `ca_pem`, for any TLS version.
 pub fn config(ca_pem: &str) -> Result<Arc<ClientConfig>, BoxError> {
@@ -69,10 +68,22 @@ pub async fn connect(
     addr: SocketAddr,
     config: Arc<ClientConfig>,
 ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, BoxError> {
+    connect_as(addr, config, "localhost").await
+}
+
+/// Connects and verifies the server as `name` (a DNS name or an IP address).
+pub async fn connect_as(
+    addr: SocketAddr,
+    config: Arc<ClientConfig>,
+    name: &str,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, BoxError> {
     let tcp = tokio::time::timeout(CLIENT_TIMEOUT, TcpStream::connect(addr)).await??;
-    let name = ServerName::try_from("localhost")?;
-    let tls = tokio::time::timeout(CLIENT_TIMEOUT, TlsConnector::from(config).connect(name, tcp))
-        .await??;
+    let name = ServerName::try_from(name.to_owned())?;
+    let tls = tokio::time::timeout(
+        CLIENT_TIMEOUT,
+        TlsConnector::from(config).connect(name, tcp),
+    )
+    .await??;
     Ok(tls)
 }
 
@@ -147,4 +158,31 @@ fn parse(raw: &[u8]) -> Result<Response, BoxError> {
         headers,
         body: raw[end + 4..].to_vec(),
     })
+}
+
+/// A client configuration that trusts `ca_pem` and presents `cert_pem`/`key_pem` (mTLS).
+pub fn config_with_client_cert(
+    ca_pem: &str,
+    cert_pem: &str,
+    key_pem: &str,
+) -> Result<Arc<ClientConfig>, BoxError> {
+    use tokio_rustls::rustls::pki_types::PrivateKeyDer;
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+        roots.add(cert?)?;
+    }
+    let chain = CertificateDer::pem_slice_iter(cert_pem.as_bytes()).collect::<Result<_, _>>()?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())?;
+    let config = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_client_auth_cert(chain, key)?;
+    Ok(Arc::new(config))
+}
+
+/// Like [`config`], offering only `h2` through ALPN.
+pub fn config_h2(ca_pem: &str) -> Result<Arc<ClientConfig>, BoxError> {
+    let mut config = (*config(ca_pem)?).clone();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    Ok(Arc::new(config))
 }

@@ -3,7 +3,8 @@
 //! content type, the agent's own bearer token, the JSON fields), counting the reviews, and able
 //! to answer slowly. Checks that fail are answered with an error and recorded as violations.
 
-use crate::certs::{BoxError, TestCa};
+use crate::certs::TestCa;
+use crate::BoxError;
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
 use hyper::{Request, Response, StatusCode};
@@ -288,8 +289,11 @@ fn answer(code: StatusCode, body: &Value) -> Resp {
     resp
 }
 
-/// A loopback address where nothing listens (an API server that is down).
-pub async fn closed_address() -> Result<SocketAddr, BoxError> {
-    let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-    Ok(listener.local_addr()?)
+/// A loopback address where nothing listens (an API server that is down): the socket is bound
+/// but never listens, so connections are refused, and the port stays taken until it drops.
+pub fn closed_address() -> Result<(tokio::net::TcpSocket, SocketAddr), BoxError> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+    let addr = socket.local_addr()?;
+    Ok((socket, addr))
 }

@@ -6,3 +6,6 @@ pub mod kube_stub;
 pub mod logs;
 pub mod serve;
 pub mod tools;
+
+/// The error type of every helper: tests propagate it with `?`.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -7,8 +7,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-/// A boxed error for test helpers.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+use crate::BoxError;
 
 /// The bearer token the default test server accepts.
 pub const TOKEN: &str = "suite-token-7f3a9c1e";

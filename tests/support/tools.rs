@@ -4,8 +4,7 @@ use std::net::SocketAddr;
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-/// A boxed error for test helpers.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+use crate::BoxError;
 
 /// Runs a program with no input, killing it after 10 s.
 pub async fn run(program: &str, args: &[&str]) -> Result<Output, BoxError> {
@@ -23,7 +22,14 @@ pub async fn run(program: &str, args: &[&str]) -> Result<Output, BoxError> {
 pub async fn curl(addr: SocketAddr, path: &str, args: &[&str]) -> Result<Output, BoxError> {
     let resolve = format!("localhost:{}:{}", addr.port(), addr.ip());
     let url = format!("https://localhost:{}{path}", addr.port());
-    let mut all = vec!["--silent", "--show-error", "--max-time", "5", "--resolve", &resolve];
+    let mut all = vec![
+        "--silent",
+        "--show-error",
+        "--max-time",
+        "5",
+        "--resolve",
+        &resolve,
+    ];
     all.extend_from_slice(args);
     all.push(&url);
     run("curl", &all).await

@@ -123,7 +123,7 @@ impl TlsSource {
             } => {
                 let (key, ca_pem) = self_signed(dns_names, &ips, provider)?;
                 if let Some(path) = write_ca_to {
-                    std::fs::write(&path, &ca_pem).map_err(|source| Error::ReadFile {
+                    std::fs::write(&path, &ca_pem).map_err(|source| Error::WriteFile {
                         field: "self-signed CA output",
                         path,
                         source,

@@ -34,7 +34,11 @@ const PREFIX: &str = "antrea_metrics_server";
 impl ServerMetrics {
     /// Metrics not registered anywhere, for a server without `server_metrics`.
     pub(crate) fn unregistered() -> Result<Self> {
-        let wrap = Error::Encode;
+        // Only invalid names or labels fail here, and these are constants.
+        let wrap = |source| Error::Register {
+            component: "metrics server",
+            source,
+        };
         Ok(Self {
             requests: IntCounterVec::new(
                 Opts::new("requests_total", "HTTP requests by status code and path.")

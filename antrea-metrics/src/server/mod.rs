@@ -24,6 +24,7 @@
 //! authentication or authorization backend gets `500`.
 
 mod auth;
+mod builder;
 mod cert;
 #[cfg(feature = "kube-auth")]
 pub mod kube;
@@ -37,40 +38,23 @@ pub use auth::{
     parse_bearer, AllowAuthenticated, Authentication, Authenticator, Authorizer, BackendError,
     BoxFuture, Decision, RequestAttributes, UserInfo, ANONYMOUS_USER,
 };
+pub use builder::MetricsServerBuilder;
 pub use cert::{TlsSource, DEFAULT_CERT_RELOAD_INTERVAL};
 pub use rustls;
 pub use service::TEXT_CONTENT_TYPE;
 pub use tls::{supported_cipher_suites, TlsVersion};
 pub use tokens::{StaticTokens, DEFAULT_TOKEN_RELOAD_INTERVAL, STATIC_TOKEN_USER};
 
-use crate::{Error, Exposition, Result};
+use crate::Result;
 use limits::{IdleTimeout, Limits};
 use service::App;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
-
-/// Configures a [`MetricsServer`]; made by [`MetricsServer::builder`].
-#[must_use]
-pub struct MetricsServerBuilder {
-    listen: Option<SocketAddr>,
-    listener: Option<std::net::TcpListener>,
-    sources: Vec<Arc<dyn Exposition>>,
-    tls: TlsSource,
-    tls_options: tls::TlsOptions,
-    static_tokens: Option<StaticTokens>,
-    authenticator: Option<Arc<dyn Authenticator>>,
-    authorizer: Option<Arc<dyn Authorizer>>,
-    anonymous: bool,
-    gzip_level: u32,
-    limits: Limits,
-    server_metrics: Option<prometheus::Registry>,
-}
 
 /// A bound, configured HTTPS metrics server; run it with [`MetricsServer::serve`].
 pub struct MetricsServer {
@@ -83,23 +67,21 @@ pub struct MetricsServer {
     ca_pem: Option<String>,
 }
 
+impl std::fmt::Debug for MetricsServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsServer")
+            .field("local_addr", &self.local_addr)
+            .field("http2", &self.http2)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
 impl MetricsServer {
     /// Starts configuring a server.
+    #[must_use]
     pub fn builder() -> MetricsServerBuilder {
-        MetricsServerBuilder {
-            listen: None,
-            listener: None,
-            sources: Vec::new(),
-            tls: TlsSource::self_signed(),
-            tls_options: tls::TlsOptions::default(),
-            static_tokens: None,
-            authenticator: None,
-            authorizer: None,
-            anonymous: false,
-            gzip_level: 1,
-            limits: Limits::default(),
-            server_metrics: None,
-        }
+        MetricsServerBuilder::new()
     }
 
     /// The address the server listens on (useful after binding port 0).
@@ -115,7 +97,8 @@ impl MetricsServer {
     }
 
     /// Serves until `shutdown` resolves, then stops accepting (new connections are refused),
-    /// lets in-flight requests finish for up to the shutdown timeout, and returns.
+    /// lets in-flight requests finish for up to the shutdown timeout, closes the connections
+    /// still open, and returns.
     ///
     /// # Errors
     /// None today; the `Result` leaves room for fatal listener failures.
@@ -145,6 +128,8 @@ impl MetricsServer {
         let builder = Arc::new(builder);
         let connections = Arc::new(Semaphore::new(limits.max_connections));
         let graceful = GracefulShutdown::new();
+        // Connection tasks, so that those still open after the drain deadline can be aborted.
+        let mut tasks = tokio::task::JoinSet::new();
         let mut shutdown = std::pin::pin!(shutdown);
         tracing::info!(addr = %self.local_addr, "serving metrics over HTTPS");
         loop {
@@ -174,14 +159,17 @@ impl MetricsServer {
                 idle_timeout: limits.idle_timeout,
                 _permit: permit,
             };
-            tokio::spawn(conn.run(tcp, peer, graceful.watcher()));
+            tasks.spawn(conn.run(tcp, peer, graceful.watcher()));
+            // Reap finished connections so the set holds only open ones.
+            while tasks.try_join_next().is_some() {}
         }
         drop(self.listener);
         tracing::info!("shutting down; draining connections");
         tokio::select! {
             () = graceful.shutdown() => tracing::info!("all connections closed"),
             () = tokio::time::sleep(limits.shutdown_timeout) => {
-                tracing::warn!(timeout = ?limits.shutdown_timeout, "drain deadline passed; abandoning open connections");
+                tracing::warn!(timeout = ?limits.shutdown_timeout, "drain deadline passed; closing open connections");
+                tasks.abort_all();
             }
         }
         Ok(())
@@ -228,265 +216,6 @@ impl Connection {
         let conn = self.builder.serve_connection(io, service).into_owned();
         if let Err(err) = watcher.watch(conn).await {
             tracing::debug!(%peer, error = %err, "connection ended with an error");
-        }
-    }
-}
-
-impl MetricsServerBuilder {
-    /// Listens on this address (IPv4 or IPv6; port 0 picks a free port).
-    pub fn listen(mut self, addr: SocketAddr) -> Self {
-        self.listen = Some(addr);
-        self
-    }
-
-    /// Serves on a listener bound by the caller (e.g. socket activation, tests).
-    pub fn listener(mut self, listener: std::net::TcpListener) -> Self {
-        self.listener = Some(listener);
-        self
-    }
-
-    /// Adds a source of metrics; sources are concatenated in the order added.
-    pub fn exposition(mut self, source: Arc<dyn Exposition>) -> Self {
-        self.sources.push(source);
-        self
-    }
-
-    /// Adds a registry to serve.
-    pub fn registry(self, registry: prometheus::Registry) -> Self {
-        self.exposition(Arc::new(registry))
-    }
-
-    /// Where the certificate comes from (default: self-signed).
-    pub fn tls(mut self, source: TlsSource) -> Self {
-        self.tls = source;
-        self
-    }
-
-    /// The lowest TLS version accepted (default 1.2).
-    pub fn tls_min_version(mut self, version: TlsVersion) -> Self {
-        self.tls_options.min_version = version;
-        self
-    }
-
-    /// Limits the cipher suites to these IANA names (see [`supported_cipher_suites`]). A list
-    /// of TLS 1.2 suites only leaves TLS 1.3 suites enabled (as Go does); naming any TLS 1.3
-    /// suite limits TLS 1.3 too. Unknown names fail `build`.
-    pub fn tls_cipher_suites<S: Into<String>>(
-        mut self,
-        names: impl IntoIterator<Item = S>,
-    ) -> Self {
-        self.tls_options.cipher_suites = Some(names.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Requires clients to present a certificate issued by a CA in this PEM bundle (mTLS).
-    pub fn client_ca_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.tls_options.client_ca = Some(path.into());
-        self
-    }
-
-    /// Offers HTTP/2 through ALPN (default `true`).
-    pub fn http2(mut self, enabled: bool) -> Self {
-        self.tls_options.http2 = enabled;
-        self
-    }
-
-    /// Authenticates with these static bearer tokens.
-    pub fn static_tokens(mut self, tokens: StaticTokens) -> Self {
-        self.static_tokens = Some(tokens);
-        self
-    }
-
-    /// Authenticates with a custom scheme (instead of static tokens).
-    pub fn authenticator(mut self, authenticator: Arc<dyn Authenticator>) -> Self {
-        self.authenticator = Some(authenticator);
-        self
-    }
-
-    /// Authorizes with a custom policy (default [`AllowAuthenticated`]).
-    pub fn authorizer(mut self, authorizer: Arc<dyn Authorizer>) -> Self {
-        self.authorizer = Some(authorizer);
-        self
-    }
-
-    /// Treats a request without a token as [`ANONYMOUS_USER`] and lets the authorizer decide,
-    /// as Antrea does (the default authorizer then answers `403`). Default: `401`.
-    pub fn anonymous(mut self, enabled: bool) -> Self {
-        self.anonymous = enabled;
-        self
-    }
-
-    /// The gzip level, 0–9 (default 1: most of the size saving for a fraction of the CPU).
-    pub fn gzip_level(mut self, level: u32) -> Self {
-        self.gzip_level = level;
-        self
-    }
-
-    /// Registers the server's own metrics (`antrea_metrics_server_*`) in `registry`.
-    pub fn server_metrics(mut self, registry: &prometheus::Registry) -> Self {
-        self.server_metrics = Some(registry.clone());
-        self
-    }
-
-    /// How long a TLS handshake may take (default 10 s).
-    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
-        self.limits.handshake_timeout = timeout;
-        self
-    }
-
-    /// How long a client may take to send request headers (default 10 s).
-    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
-        self.limits.header_read_timeout = timeout;
-        self
-    }
-
-    /// Closes a connection on which no byte moved for this long (default 90 s).
-    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
-        self.limits.idle_timeout = timeout;
-        self
-    }
-
-    /// The largest request head accepted, at least 8192 (default 16 KiB).
-    pub fn max_header_bytes(mut self, bytes: usize) -> Self {
-        self.limits.max_header_bytes = bytes;
-        self
-    }
-
-    /// How many connections may be open at once; more are closed at accept (default 128).
-    pub fn max_connections(mut self, count: usize) -> Self {
-        self.limits.max_connections = count;
-        self
-    }
-
-    /// How many scrapes may run at once; more get `503` (default 4).
-    pub fn max_inflight_scrapes(mut self, count: usize) -> Self {
-        self.limits.max_inflight_scrapes = count;
-        self
-    }
-
-    /// How long one scrape may take before it gets `503` (default 10 s).
-    pub fn scrape_timeout(mut self, timeout: Duration) -> Self {
-        self.limits.scrape_timeout = timeout;
-        self
-    }
-
-    /// How long [`MetricsServer::serve`] waits for connections to drain (default 10 s).
-    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
-        self.limits.shutdown_timeout = timeout;
-        self
-    }
-
-    /// How many HTTP/2 streams one connection may open at once (default 16).
-    pub fn h2_max_concurrent_streams(mut self, count: u32) -> Self {
-        self.limits.h2_max_concurrent_streams = count;
-        self
-    }
-
-    /// Validates the settings, loads the certificate and token files, and binds.
-    ///
-    /// # Errors
-    /// [`Error::Config`] for an invalid setting, [`Error::ReadFile`], [`Error::Pem`] or
-    /// [`Error::CertKey`] for unusable files, [`Error::Tls`] for a rejected TLS setting,
-    /// [`Error::Listen`] when binding fails.
-    pub async fn build(self) -> Result<MetricsServer> {
-        self.limits.validate()?;
-        let config = |field, reason: &str| Error::Config {
-            field,
-            reason: reason.to_owned(),
-        };
-        if self.sources.is_empty() {
-            return Err(config(
-                "exposition",
-                "add a registry or an exposition to serve",
-            ));
-        }
-        if self.gzip_level > 9 {
-            return Err(config("gzip level", "must be 0 to 9"));
-        }
-        let authenticator: Arc<dyn Authenticator> = match (self.static_tokens, self.authenticator) {
-            (Some(_), Some(_)) => {
-                return Err(config(
-                    "authentication",
-                    "set static tokens or an authenticator, not both",
-                ))
-            }
-            (None, None) => {
-                return Err(config(
-                    "authentication",
-                    "set static tokens or an authenticator",
-                ))
-            }
-            (Some(tokens), None) if tokens.is_empty() => {
-                return Err(config(
-                    "static tokens",
-                    "the token set is empty (add at least one token)",
-                ))
-            }
-            (Some(tokens), None) => Arc::new(tokens),
-            (None, Some(authenticator)) => authenticator,
-        };
-        let provider = tls::provider(self.tls_options.cipher_suites.as_deref())?;
-        let (resolver, ca_pem) = self.tls.load(&provider)?;
-        let tls_config = tls::server_config(&self.tls_options, provider, resolver)?;
-        let listener = bind(self.listen, self.listener).await?;
-        let local_addr = listener.local_addr().map_err(|source| Error::Listen {
-            addr: "listener".to_owned(),
-            source,
-        })?;
-        let metrics = metrics::ServerMetrics::unregistered()?;
-        if let Some(registry) = &self.server_metrics {
-            metrics.register(registry)?;
-        }
-        let app = App {
-            sources: self.sources,
-            authenticator,
-            authorizer: self
-                .authorizer
-                .unwrap_or_else(|| Arc::new(AllowAuthenticated)),
-            anonymous: self.anonymous,
-            gzip_level: self.gzip_level,
-            scrapes: Arc::new(Semaphore::new(self.limits.max_inflight_scrapes)),
-            scrape_timeout: self.limits.scrape_timeout,
-            metrics,
-        };
-        Ok(MetricsServer {
-            listener,
-            local_addr,
-            acceptor: TlsAcceptor::from(Arc::new(tls_config)),
-            app: Arc::new(app),
-            limits: self.limits,
-            http2: self.tls_options.http2,
-            ca_pem,
-        })
-    }
-}
-
-async fn bind(
-    addr: Option<SocketAddr>,
-    listener: Option<std::net::TcpListener>,
-) -> Result<TcpListener> {
-    match (addr, listener) {
-        (Some(_), Some(_)) => Err(Error::Config {
-            field: "listen",
-            reason: "give a listen address or a listener, not both".to_owned(),
-        }),
-        (None, None) => Err(Error::Config {
-            field: "listen",
-            reason: "give a listen address or a listener".to_owned(),
-        }),
-        (Some(addr), None) => TcpListener::bind(addr)
-            .await
-            .map_err(|source| Error::Listen {
-                addr: addr.to_string(),
-                source,
-            }),
-        (None, Some(listener)) => {
-            let wrap = |source| Error::Listen {
-                addr: "listener".to_owned(),
-                source,
-            };
-            listener.set_nonblocking(true).map_err(wrap)?;
-            TcpListener::from_std(listener).map_err(wrap)
         }
     }
 }

@@ -59,7 +59,6 @@ pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(10);
 pub const DEFAULT_CACHE_SIZE: usize = 1024;
 
 /// Configures [`KubeAuth`]; made by [`KubeAuth::builder`].
-#[must_use]
 #[derive(Debug)]
 pub struct KubeAuthBuilder {
     api: ApiServerConfig,
@@ -79,6 +78,7 @@ pub struct KubeAuth {
 
 impl KubeAuth {
     /// Starts configuring reviews against the API server `api`.
+    #[must_use]
     pub fn builder(api: ApiServerConfig) -> KubeAuthBuilder {
         KubeAuthBuilder {
             api,
@@ -105,6 +105,7 @@ impl KubeAuth {
 
 impl KubeAuthBuilder {
     /// How long one review may take, connecting included (default 5 s).
+    #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -112,12 +113,14 @@ impl KubeAuthBuilder {
 
     /// How long allowed and denied answers are reused (default 10 s; zero caches nothing, but
     /// concurrent identical reviews still share one request). Errors are never cached.
+    #[must_use]
     pub fn cache_ttl(mut self, ttl: Duration) -> Self {
         self.cache_ttl = ttl;
         self
     }
 
     /// How many answers each cache keeps at most (default 1024).
+    #[must_use]
     pub fn cache_size(mut self, entries: usize) -> Self {
         self.cache_size = entries;
         self
@@ -125,12 +128,14 @@ impl KubeAuthBuilder {
 
     /// Audiences the scrapers' tokens must be issued for (`spec.audiences`); default none,
     /// which means the API server's own audiences.
+    #[must_use]
     pub fn audiences<S: Into<String>>(mut self, audiences: impl IntoIterator<Item = S>) -> Self {
         self.audiences = audiences.into_iter().map(Into::into).collect();
         self
     }
 
     /// Registers the review metrics (`antrea_metrics_server_kube_*`) in `registry`.
+    #[must_use]
     pub fn metrics(mut self, registry: &prometheus::Registry) -> Self {
         self.registry = Some(registry.clone());
         self
