@@ -124,7 +124,7 @@ pub enum Error {
     },
     /// Sending a review to the Kubernetes API server or reading its answer failed.
     #[cfg(feature = "kube-auth")]
-    #[error("exchanging the {review} with the Kubernetes API server failed: {source} (the connection broke or the answer was too large; check the API server's health)")]
+    #[error("exchanging the {review} with the Kubernetes API server failed: {} (the connection broke, e.g. the API server refused the client certificate, or the answer was too large; check the API server's health)", causes(source.as_ref()))]
     KubeRequest {
         /// `TokenReview` or `SubjectAccessReview`.
         review: &'static str,
@@ -175,4 +175,20 @@ pub enum Error {
     /// A profile name that is neither `latest` nor `v1.11`.
     #[error("unknown profile {0:?}: use \"latest\" (Antrea v2.7) or \"v1.11\"")]
     UnknownProfile(String),
+}
+
+/// An error and its causes, `: `-separated: HTTP client errors say only "connection error"
+/// themselves and keep the reason (a TLS alert, a reset) in their source.
+#[cfg(feature = "kube-auth")]
+fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut next = err.source();
+    // Bounded: error chains are short, and a cyclic one must not loop forever.
+    for _ in 0..8 {
+        let Some(cause) = next else { break };
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
 }

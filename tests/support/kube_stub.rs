@@ -63,15 +63,35 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl KubeStub {
     /// Starts a stand-in that accepts `agent_token` as the agent's own credentials.
     pub async fn start(agent_token: &str) -> Result<Self, BoxError> {
+        Self::start_with(agent_token, None).await
+    }
+
+    /// Starts a stand-in that also requires a client certificate issued by `client_ca_pem`.
+    pub async fn start_with(
+        agent_token: &str,
+        client_ca_pem: Option<&str>,
+    ) -> Result<Self, BoxError> {
         let ca = TestCa::new()?;
         let leaf = ca.leaf()?;
         let certs = vec![CertificateDer::from_pem_slice(leaf.cert_pem.as_bytes())?];
         let key = PrivateKeyDer::from_pem_slice(leaf.key_pem.as_bytes())?;
-        let config =
-            ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-                .with_safe_default_protocol_versions()?
-                .with_no_client_auth()
-                .with_single_cert(certs, key)?;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = ServerConfig::builder_with_provider(Arc::clone(&provider))
+            .with_safe_default_protocol_versions()?;
+        let builder = match client_ca_pem {
+            None => builder.with_no_client_auth(),
+            Some(pem) => {
+                let mut roots = rustls::RootCertStore::empty();
+                roots.add(CertificateDer::from_pem_slice(pem.as_bytes())?)?;
+                let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                    Arc::new(roots),
+                    provider,
+                )
+                .build()?;
+                builder.with_client_cert_verifier(verifier)
+            }
+        };
+        let config = builder.with_single_cert(certs, key)?;
         let acceptor = TlsAcceptor::from(Arc::new(config));
         let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
         let addr = listener.local_addr()?;
