@@ -190,6 +190,11 @@ async fn in_cluster_token_is_reread_as_it_rotates() -> Result<(), BoxError> {
         token_file: token_file.clone(),
         ca_file,
     };
+    let missing = InCluster {
+        token_file: dir.path().join("absent"),
+        ..settings.clone()
+    };
+    assert!(matches!(missing.config(), Err(Error::ReadFile { .. })));
     let kube = KubeAuth::builder(settings.config()?).build()?;
     let authenticated = |a: Authentication| matches!(a, Authentication::Authenticated(_));
     assert!(authenticated(

@@ -183,11 +183,15 @@ impl InCluster {
         })
     }
 
-    /// The API server settings: reads the CA bundle now, the token before every request.
+    /// The API server settings: reads the CA bundle now (a new CA needs a restart, as with
+    /// client-go), the token before every request.
     ///
     /// # Errors
-    /// [`Error::ReadFile`] or [`Error::Config`] for an unusable CA bundle or host.
+    /// [`Error::ReadFile`] when the CA bundle or the token file cannot be read (checked now so
+    /// that a missing mount fails at startup, not at the first scrape), [`Error::Config`] for an
+    /// unusable CA bundle or host.
     pub fn config(&self) -> Result<ApiServerConfig> {
+        read_file("service account token", &self.token_file)?;
         let ca = read_file("kube-auth CA bundle", &self.ca_file)?;
         // An IPv6 literal needs brackets in a URL.
         let host = if self.host.contains(':') {
