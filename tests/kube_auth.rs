@@ -265,3 +265,22 @@ async fn connections_the_api_server_closed_are_not_an_error() -> Result<(), BoxE
     assert_eq!(stub.token_reviews(), 6);
     Ok(())
 }
+
+#[tokio::test]
+async fn tokens_for_other_audiences_are_refused() -> Result<(), BoxError> {
+    let stub = stub().await?;
+    let ours = kube(&stub.url(), &stub.ca_pem)?
+        .audiences(["https://kubernetes.default.svc"])
+        .build()?;
+    let running = Running::start(server(&ours, &Registry::new())?).await?;
+    assert_eq!(scrape(&running, Some(ALLOWED)).await?.status, 200);
+    running.stop().await?;
+
+    let other = kube(&stub.url(), &stub.ca_pem)?
+        .audiences(["antrea"])
+        .build()?;
+    let running = Running::start(server(&other, &Registry::new())?).await?;
+    assert_eq!(scrape(&running, Some(ALLOWED)).await?.status, 401);
+    assert_eq!(stub.violations(), Vec::<String>::new());
+    running.stop().await
+}

@@ -24,6 +24,7 @@ use tokio_rustls::TlsAcceptor;
 
 const TOKEN_REVIEWS: &str = "/apis/authentication.k8s.io/v1/tokenreviews";
 const ACCESS_REVIEWS: &str = "/apis/authorization.k8s.io/v1/subjectaccessreviews";
+const TOKEN_AUDIENCE: &str = "https://kubernetes.default.svc";
 
 #[derive(Default)]
 struct State {
@@ -246,12 +247,20 @@ fn token_review(state: &State, body: &Value) -> Result<Resp, (StatusCode, String
     if token.is_empty() {
         return Err((StatusCode::UNPROCESSABLE_ENTITY, "no spec.token".to_owned()));
     }
+    // Every token here is issued for the API server's own audience only.
+    let requested = body["spec"]["audiences"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let for_us = requested.is_empty() || requested.iter().any(|a| a == TOKEN_AUDIENCE);
     let status = match lock(&state.users).get(token) {
-        Some((name, groups)) => json!({
+        Some((name, groups)) if for_us => json!({
             "authenticated": true,
             "user": {"username": name, "uid": format!("uid-{name}"), "groups": groups},
-            "audiences": ["https://kubernetes.default.svc"]
+            "audiences": [TOKEN_AUDIENCE]
         }),
+        Some(_) => json!({"authenticated": false, "user": {},
+            "error": "token audiences are invalid for the target audiences"}),
         None => json!({"authenticated": false, "user": {}, "error": "invalid bearer token"}),
     };
     // The real API server echoes the spec (token included) in its answer.
