@@ -19,6 +19,9 @@ pub enum Error {
     /// Gathering or encoding metrics for a scrape failed.
     #[error("encoding the metrics exposition failed: {0}")]
     Encode(#[source] prometheus::Error),
+    /// A profile name that is neither `latest` nor `v1.11`.
+    #[error("unknown profile {0:?}: use \"latest\" (Antrea v2.7) or \"v1.11\"")]
+    UnknownProfile(String),
     /// A file the server needs could not be read.
     #[cfg(feature = "server")]
     #[error("reading the {field} file {path} failed: {source} (check that the path exists and is readable)")]
@@ -172,9 +175,6 @@ pub enum Error {
         #[source]
         source: serde_norway::Error,
     },
-    /// A profile name that is neither `latest` nor `v1.11`.
-    #[error("unknown profile {0:?}: use \"latest\" (Antrea v2.7) or \"v1.11\"")]
-    UnknownProfile(String),
 }
 
 /// An error and its causes, `: `-separated: HTTP client errors say only "connection error"
