@@ -41,9 +41,9 @@ mod metrics;
 mod process;
 mod proto_text;
 mod proxy;
-mod text;
 #[cfg(feature = "server")]
 pub mod server;
+mod text;
 
 pub use agent::AgentMetrics;
 pub use catalogue::{Descriptor, CATALOGUE};
