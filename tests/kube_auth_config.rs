@@ -158,11 +158,15 @@ async fn unusable_kubeconfigs_are_refused_with_a_reason() -> Result<(), BoxError
             "certificate-authority",
         ),
         (ca.as_str(), "client-certificate-data: eA==", "client-key"),
+        (ca.as_str(), "token: 987654321", "not a string"),
     ];
     for (cluster, user, reason) in cases {
         kubeconfig(dir.path(), server, cluster, user)?;
         match ApiServerConfig::from_kubeconfig(&path) {
-            Err(Error::Config { reason: got, .. }) => assert!(got.contains(reason), "{got}"),
+            Err(Error::Config { reason: got, .. }) => {
+                assert!(got.contains(reason), "{got}");
+                assert!(!got.contains("987654321"), "a token in an error: {got}");
+            }
             other => panic!("{cluster} / {user}: expected a config error, got {other:?}"),
         }
     }

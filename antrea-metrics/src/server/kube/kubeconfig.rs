@@ -54,7 +54,8 @@ struct Context {
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 struct User {
-    token: Option<String>,
+    // Any YAML value: a type error about a string would quote the token (`token: 123456`).
+    token: Option<serde_norway::Value>,
     #[serde(rename = "tokenFile")]
     token_file: Option<PathBuf>,
     client_certificate: Option<PathBuf>,
@@ -121,7 +122,8 @@ pub(crate) fn load(path: &Path, context: Option<&str>) -> Result<ApiServerConfig
     }
     api.identity = identity(&user_files(&user, dir)?)?;
     api.token = match (user.token, user.token_file) {
-        (Some(token), _) => AgentToken::Fixed(Secret::new(token)),
+        (Some(serde_norway::Value::String(token)), _) => AgentToken::Fixed(Secret::new(token)),
+        (Some(_), _) => return Err(invalid("the user's token is not a string (quote it)")),
         (None, Some(file)) => AgentToken::File(dir.join(file)),
         (None, None) => AgentToken::None,
     };
