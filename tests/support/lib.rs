@@ -2,6 +2,7 @@
 
 pub mod certs;
 pub mod client;
+pub mod kube_stub;
 pub mod logs;
 pub mod prom;
 pub mod serve;
