@@ -21,9 +21,6 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 step "cargo doc (-D warnings)"
 RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --workspace --all-features
 
-step "cargo test (workspace, all features)"
-cargo test --workspace --all-features
-
 if [ -x scripts/check-deploy.sh ]; then
   step "deploy files: promtool, dashboard, Kubernetes manifests"
   scripts/check-deploy.sh
@@ -31,5 +28,9 @@ fi
 
 step "benchmarks build"
 cargo bench --workspace --no-run
+
+# Last, so that the test runner's summary closes the log.
+step "cargo test (workspace, all features)"
+cargo test --workspace --all-features
 
 step "all checks passed"

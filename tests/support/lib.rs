@@ -4,8 +4,11 @@ pub mod certs;
 pub mod client;
 pub mod hostile;
 pub mod keepalive;
+pub mod kube_stub;
 pub mod logs;
+pub mod prom;
 pub mod serve;
+pub mod sims;
 pub mod tools;
 
 /// The error type of every helper: tests propagate it with `?`.

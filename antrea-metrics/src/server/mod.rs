@@ -30,6 +30,8 @@ mod cert;
 #[doc(hidden)]
 pub mod fuzzing;
 mod head_timeout;
+#[cfg(feature = "kube-auth")]
+pub mod kube;
 mod limits;
 mod metrics;
 mod service;
