@@ -13,7 +13,10 @@ use suite::BoxError;
 use tokio::io::AsyncWriteExt;
 use tokio::task::JoinSet;
 
-const IDLE: Duration = Duration::from_millis(1500);
+const IDLE: Duration = Duration::from_secs(2);
+/// Slack for the time between the server's last byte and the client starting its clock (a
+/// loaded CI machine); still far above the 1 s header timeout, which must not close them.
+const SLACK: Duration = Duration::from_millis(500);
 const HTTP1_CONNECTIONS: usize = 32;
 const HTTP2_CONNECTIONS: usize = 8;
 
@@ -54,10 +57,7 @@ async fn idle_connections_are_closed_and_fds_return_to_baseline() -> Result<(), 
 
     while let Some(closed) = idle.join_next().await {
         let took = closed??;
-        assert!(
-            took >= IDLE - Duration::from_millis(200),
-            "closed after {took:?}"
-        );
+        assert!(took >= IDLE - SLACK, "closed after {took:?}");
     }
     // The server closed its ends before the clients saw EOF, and the client ends are dropped:
     // the count is back at once, but allow the runtime a moment to drop the last tasks.
