@@ -28,6 +28,7 @@ pub fn main_with<F: Future<Output = Result<(), Failure>>>(name: &str, body: F) -
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     // One thread is plenty for a simulation step and a few scrapes, and keeps steps ordered.
     let runtime = match tokio::runtime::Builder::new_current_thread()
