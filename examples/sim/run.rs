@@ -1,7 +1,7 @@
 //! The life of a simulator process: logging, exit codes, serving while the simulation runs,
 //! and stopping both together.
 
-use crate::sim::cli::ServeOptions;
+use crate::sim::cli::{Auth, ServeOptions};
 use crate::sim::serve::{banner, ensure_token_file, Server, StopSignals};
 use crate::sim::snapshot::{Consistent, StepLock};
 use antrea_metrics::prometheus::core::Collector;
@@ -84,7 +84,9 @@ where
     F: Future<Output = ()>,
 {
     let signals = StopSignals::install().map_err(Failure::Runtime)?;
-    ensure_token_file(&options.token_file).map_err(Failure::Usage)?;
+    if let Auth::TokenFile(path) = &options.auth {
+        ensure_token_file(path).map_err(Failure::Usage)?;
+    }
     let server = Server::bind(options, registry)
         .await
         .map_err(Failure::Usage)?;
