@@ -32,6 +32,8 @@ pub(crate) struct Family {
     pub(crate) label_names: Vec<&'static str>,
     /// For each exposed label, its position in the values handles pass in.
     projection: Vec<usize>,
+    /// Histogram bucket bounds as `le` label values, `+Inf` last: formatted once, not per scrape.
+    pub(crate) le_values: Box<[Box<str>]>,
     /// Kept sorted by label values, the order Prometheus' Go client exposes series in.
     pub(crate) series: RwLock<Vec<Series>>,
 }
@@ -50,12 +52,19 @@ impl Family {
             projection.push(desc.labels.len());
         }
         let help = desc.exposed_help(exposed.map_or(desc.help, |e| e.help));
+        let le_values = if desc.metric_type == MetricType::Histogram {
+            let bounds = desc.buckets.iter().copied().chain([f64::INFINITY]);
+            bounds.map(crate::text::float_string).collect()
+        } else {
+            Box::default()
+        };
         let family = Family {
             desc,
             exposed,
             help,
             label_names,
             projection,
+            le_values,
             series: RwLock::new(Vec::new()),
         };
         // Unlabeled families have their one series from the start; labeled ones the listed ones.

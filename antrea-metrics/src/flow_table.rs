@@ -96,3 +96,32 @@ impl fmt::Debug for OvsFlowCount {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{AgentMetrics, Exposition, Profile, TableId};
+
+    #[test]
+    fn ids_and_names_never_collide() {
+        let agent = AgentMetrics::unregistered(Profile::Latest).unwrap_or_else(|e| panic!("{e}"));
+        let flows = &agent.ovs_flow_count;
+        // Joined without a separator, each pair below spells the same string ("12ab", "1ab").
+        flows.set(TableId(1), "2ab", 1.0);
+        flows.set(TableId(12), "ab", 2.0);
+        flows.set(TableId(1), "ab", 3.0);
+        flows.set(TableId(1), "a", 4.0);
+        assert_eq!(flows.table(TableId(1), "2ab").get(), 1.0);
+        assert_eq!(flows.table(TableId(12), "ab").get(), 2.0);
+        assert_eq!(flows.table(TableId(1), "ab").get(), 3.0);
+        assert_eq!(flows.table(TableId(1), "a").get(), 4.0);
+        let mut out = Vec::new();
+        agent
+            .encode_text(&mut out)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = String::from_utf8_lossy(&out);
+        let series = text
+            .lines()
+            .filter(|l| l.starts_with("antrea_agent_ovs_flow_count{"));
+        assert_eq!(series.count(), 4);
+    }
+}
