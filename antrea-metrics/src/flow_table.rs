@@ -2,7 +2,7 @@
 
 use crate::collector::ComponentCollector;
 use crate::{catalogue, Gauge, TableId};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
@@ -31,8 +31,9 @@ pub struct OvsFlowCount {
 struct Inner {
     collector: ComponentCollector,
     by_id: Box<[Slot]>,
-    /// Any further name for an id already taken (rare: a pipeline rebuilt with new ids).
-    others: Mutex<HashMap<(TableId, Box<str>), Gauge>>,
+    /// Any further name for an id already taken (rare: a pipeline rebuilt with new ids). Keyed
+    /// by id, then name, so that a lookup borrows `&str` instead of allocating a key.
+    others: Mutex<BTreeMap<TableId, BTreeMap<Box<str>, Gauge>>>,
 }
 
 impl OvsFlowCount {
@@ -41,7 +42,7 @@ impl OvsFlowCount {
             inner: Arc::new(Inner {
                 collector,
                 by_id: (0..TABLES).map(|_| OnceLock::new()).collect(),
-                others: Mutex::new(HashMap::new()),
+                others: Mutex::new(BTreeMap::new()),
             }),
         }
     }
@@ -58,10 +59,13 @@ impl OvsFlowCount {
             .others
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        others
-            .entry((id, name.into()))
-            .or_insert_with(|| self.create(id, name))
-            .clone()
+        let names = others.entry(id).or_default();
+        if let Some(gauge) = names.get(name) {
+            return gauge.clone();
+        }
+        let gauge = self.create(id, name);
+        names.insert(name.into(), gauge.clone());
+        gauge
     }
 
     /// Sets the flow count of table `id` named `name`.

@@ -4,6 +4,7 @@
 //! the line; with a line of its own per thread, each update stays in the core's cache. Values
 //! are summed over the shards when read (at scrape time, where the cost does not matter).
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
@@ -83,11 +84,21 @@ fn shard_count() -> usize {
 /// A number fixed for the calling thread, handed out round-robin on its first update.
 #[inline]
 fn thread_index() -> usize {
+    /// Not yet assigned. A `const` initialiser keeps the access a plain thread-local read,
+    /// without the lazy-initialisation state a computed initialiser would check on every call.
+    const UNSET: usize = usize::MAX;
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     thread_local! {
-        static INDEX: usize = NEXT.fetch_add(1, Ordering::Relaxed);
+        static INDEX: Cell<usize> = const { Cell::new(UNSET) };
     }
-    INDEX.with(|i| *i)
+    INDEX.with(|cell| match cell.get() {
+        UNSET => {
+            let i = NEXT.fetch_add(1, Ordering::Relaxed) & (UNSET >> 1);
+            cell.set(i);
+            i
+        }
+        i => i,
+    })
 }
 
 /// Adds `v` to the `f64` stored as bits in `cell`.
