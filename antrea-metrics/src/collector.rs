@@ -7,6 +7,7 @@ use crate::{catalogue, text, Error, Exposition, Profile, Result};
 use prometheus::core::{Collector, Desc};
 use prometheus::proto;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// The families of one process (agent or controller) for one profile.
@@ -22,6 +23,9 @@ struct Inner {
     /// Every family of the component, sorted by exposed name (absent ones last, unseen).
     families: Vec<Family>,
     descs: Vec<Desc>,
+    /// Bytes written by the last exposition: reserved up front so that a scrape allocates its
+    /// buffer once instead of growing it a dozen times.
+    last_len: AtomicUsize,
 }
 
 impl ComponentCollector {
@@ -59,6 +63,7 @@ impl ComponentCollector {
                 profile,
                 families,
                 descs,
+                last_len: AtomicUsize::new(0),
             }),
         })
     }
@@ -88,9 +93,13 @@ impl ComponentCollector {
 
 impl Exposition for ComponentCollector {
     fn encode_text(&self, out: &mut Vec<u8>) -> Result<()> {
+        let start = out.len();
+        // A little headroom for series added since the last scrape.
+        out.reserve(self.inner.last_len.load(Ordering::Relaxed) * 9 / 8);
         for family in &self.inner.families {
             text::write_family(out, family);
         }
+        (self.inner.last_len).store(out.len() - start, Ordering::Relaxed);
         Ok(())
     }
 }

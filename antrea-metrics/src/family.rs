@@ -17,6 +17,8 @@ pub(crate) enum Store {
 #[derive(Debug)]
 pub(crate) struct Series {
     pub(crate) values: Box<[Box<str>]>,
+    /// The values with their label names as the text format writes them (`a="x",b="y"`).
+    pub(crate) labels: Box<[u8]>,
     pub(crate) store: Store,
 }
 
@@ -32,6 +34,8 @@ pub(crate) struct Family {
     pub(crate) label_names: Vec<&'static str>,
     /// For each exposed label, its position in the values handles pass in.
     projection: Vec<usize>,
+    /// The `# HELP` and `# TYPE` lines, as written in every scrape (empty when not exposed).
+    pub(crate) header: Box<[u8]>,
     /// Histogram bucket bounds as `le` label values, `+Inf` last: formatted once, not per scrape.
     pub(crate) le_values: Box<[Box<str>]>,
     /// Kept sorted by label values, the order Prometheus' Go client exposes series in.
@@ -58,10 +62,14 @@ impl Family {
         } else {
             Box::default()
         };
+        let header = exposed.map_or_else(Box::default, |e| {
+            crate::text::family_header(e.name, &help, desc.metric_type.as_str())
+        });
         let family = Family {
             desc,
             exposed,
             help,
+            header,
             label_names,
             projection,
             le_values,
@@ -108,11 +116,13 @@ impl Family {
             Ok(i) => series[i].store.clone(),
             Err(i) => {
                 let store = self.new_store();
-                let values = key.iter().map(|v| Box::from(*v)).collect();
+                let values: Box<[Box<str>]> = key.iter().map(|v| Box::from(*v)).collect();
+                let labels = crate::text::label_pairs(&self.label_names, &values);
                 series.insert(
                     i,
                     Series {
                         values,
+                        labels,
                         store: store.clone(),
                     },
                 );

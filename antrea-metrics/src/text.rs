@@ -9,56 +9,66 @@ use number::{write_count, write_float};
 /// The Content-Type of the text format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// HELP escaping: backslash and newline.
-fn write_help(out: &mut Vec<u8>, help: &str) {
-    for b in help.bytes() {
-        match b {
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            _ => out.push(b),
-        }
+/// Appends `text` with each byte in `escapes` replaced by its escape sequence.
+fn write_escaped(out: &mut Vec<u8>, text: &str, escapes: &[(u8, &[u8])]) {
+    let mut rest = text.as_bytes();
+    // Copy the runs between escaped bytes whole: most texts have none at all.
+    while let Some(i) = rest.iter().position(|b| escapes.iter().any(|e| e.0 == *b)) {
+        out.extend_from_slice(&rest[..i]);
+        let esc = escapes
+            .iter()
+            .find(|e| e.0 == rest[i])
+            .map_or(&b""[..], |e| e.1);
+        out.extend_from_slice(esc);
+        rest = &rest[i + 1..];
     }
+    out.extend_from_slice(rest);
 }
 
+/// HELP escaping: backslash and newline.
+const HELP_ESCAPES: &[(u8, &[u8])] = &[(b'\\', b"\\\\"), (b'\n', b"\\n")];
+
 /// Label value escaping: backslash, double quote and newline.
-fn write_label_value(out: &mut Vec<u8>, v: &str) {
-    // Label values almost never need escaping: copy them whole when they do not.
-    if !v.bytes().any(|b| matches!(b, b'\\' | b'"' | b'\n')) {
-        out.extend_from_slice(v.as_bytes());
-        return;
-    }
-    for b in v.bytes() {
-        match b {
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            _ => out.push(b),
+const LABEL_ESCAPES: &[(u8, &[u8])] = &[(b'\\', b"\\\\"), (b'"', b"\\\""), (b'\n', b"\\n")];
+
+/// A family's `# HELP` and `# TYPE` lines, written once at registration.
+pub(crate) fn family_header(name: &str, help: &str, metric_type: &str) -> Box<[u8]> {
+    let mut out = Vec::with_capacity(help.len() + 2 * name.len() + 32);
+    out.extend_from_slice(b"# HELP ");
+    out.extend_from_slice(name.as_bytes());
+    out.push(b' ');
+    write_escaped(&mut out, help, HELP_ESCAPES);
+    out.extend_from_slice(b"\n# TYPE ");
+    out.extend_from_slice(name.as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(metric_type.as_bytes());
+    out.push(b'\n');
+    out.into()
+}
+
+/// A series' labels as written between the braces, `a="x",b="y"`, escaped once when the series
+/// is created rather than on every line of every scrape.
+pub(crate) fn label_pairs(names: &[&str], values: &[Box<str>]) -> Box<[u8]> {
+    let mut out = Vec::new();
+    for (i, (l, v)) in names.iter().zip(values.iter()).enumerate() {
+        if i > 0 {
+            out.push(b',');
         }
+        out.extend_from_slice(l.as_bytes());
+        out.extend_from_slice(b"=\"");
+        write_escaped(&mut out, v, LABEL_ESCAPES);
+        out.push(b'"');
     }
+    out.into()
 }
 
 /// `name{a="x",b="y",le="0.5"} ` — the series' labels, then an optional bucket bound.
-fn write_series_head(
-    out: &mut Vec<u8>,
-    name: &str,
-    suffix: &str,
-    labels: &[&str],
-    values: &[Box<str>],
-    le: Option<&str>,
-) {
+fn write_series_head(out: &mut Vec<u8>, name: &str, suffix: &str, labels: &[u8], le: Option<&str>) {
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(suffix.as_bytes());
     if !labels.is_empty() || le.is_some() {
         out.push(b'{');
-        for (i, (l, v)) in labels.iter().zip(values.iter()).enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            out.extend_from_slice(l.as_bytes());
-            out.extend_from_slice(b"=\"");
-            write_label_value(out, v);
-            out.push(b'"');
-        }
+        out.extend_from_slice(labels);
         if let Some(le) = le {
             if !labels.is_empty() {
                 out.push(b',');
@@ -94,40 +104,31 @@ pub(crate) fn write_family(out: &mut Vec<u8>, family: &Family) {
         return;
     }
     let name = exposed.name;
-    out.extend_from_slice(b"# HELP ");
-    out.extend_from_slice(name.as_bytes());
-    out.push(b' ');
-    write_help(out, &family.help);
-    out.extend_from_slice(b"\n# TYPE ");
-    out.extend_from_slice(name.as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(family.desc.metric_type.as_str().as_bytes());
-    out.push(b'\n');
-    let labels = &family.label_names;
+    out.extend_from_slice(&family.header);
     for s in series.iter() {
         match &s.store {
             Store::Counter(c) => {
-                write_series_head(out, name, "", labels, &s.values, None);
+                write_series_head(out, name, "", &s.labels, None);
                 write_count(out, c.get());
             }
             Store::Gauge(g) => {
-                write_series_head(out, name, "", labels, &s.values, None);
+                write_series_head(out, name, "", &s.labels, None);
                 write_float(out, g.get());
             }
             Store::Histogram(h) => {
                 // Buckets are summed over shards as they are written: no snapshot to allocate.
                 let mut count = 0;
                 for (le, n) in family.le_values.iter().zip(h.cumulative()) {
-                    write_series_head(out, name, "_bucket", labels, &s.values, Some(le));
+                    write_series_head(out, name, "_bucket", &s.labels, Some(le));
                     write_count(out, n);
                     out.push(b'\n');
                     count = n;
                 }
-                write_series_head(out, name, "_sum", labels, &s.values, None);
+                write_series_head(out, name, "_sum", &s.labels, None);
                 write_float(out, h.sum());
                 out.push(b'\n');
                 // The `+Inf` bucket just written, so the two always agree.
-                write_series_head(out, name, "_count", labels, &s.values, None);
+                write_series_head(out, name, "_count", &s.labels, None);
                 write_count(out, count);
             }
         }
@@ -141,8 +142,12 @@ mod tests {
 
     #[test]
     fn label_values_are_escaped() {
-        let mut v = Vec::new();
-        write_label_value(&mut v, "a\"b\\c\nd");
-        assert_eq!(v, b"a\\\"b\\\\c\\nd");
+        let v = label_pairs(&["x", "y"], &["a\"b\\c\nd".into(), "plain".into()]);
+        assert_eq!(&*v, b"x=\"a\\\"b\\\\c\\nd\",y=\"plain\"");
+        let h = family_header("m", "a\\b\nc \"q\"", "gauge");
+        assert_eq!(
+            &*h,
+            b"# HELP m a\\\\b\\nc \"q\"\n# TYPE m gauge\n".as_slice()
+        );
     }
 }
