@@ -8,28 +8,73 @@ use antrea_metrics::prometheus::{self, HistogramOpts, Opts, Registry};
 use antrea_metrics::{AgentMetrics, EvictionReason, FlowOp, IpFamily, LabelValue, MeterId};
 use antrea_metrics::{Profile, TableId};
 
-/// Table names of Antrea's pipeline, used for the first tables; the rest get numbered names.
-const PIPELINE: [&str; 8] = [
+/// The tables of Antrea's pipeline, by id (as `antrea-ref -drive` names them); further ids get
+/// numbered names.
+const PIPELINE: [&str; 40] = [
     "PipelineRootClassifier",
+    "ARPSpoofGuard",
+    "ARPResponder",
     "Classifier",
     "SpoofGuard",
+    "IPv6",
+    "PipelineIPClassifier",
+    "UnSNAT",
     "ConntrackZone",
     "ConntrackState",
+    "PreRoutingClassifier",
+    "NodePortMark",
+    "SessionAffinity",
+    "ServiceLB",
+    "DSRServiceMark",
     "EndpointDNAT",
+    "DNAT",
+    "EgressSecurityClassifier",
+    "AntreaPolicyEgressRule",
+    "EgressRule",
+    "EgressDefaultRule",
+    "EgressMetric",
     "L3Forwarding",
+    "EgressMark",
+    "EgressQoS",
+    "L3DecTTL",
+    "SNATMark",
+    "SNAT",
+    "L2ForwardingCalc",
+    "TrafficControl",
+    "IngressSecurityClassifier",
+    "AntreaPolicyIngressRule",
+    "IngressRule",
+    "IngressDefaultRule",
+    "IngressMetric",
+    "ConntrackCommit",
+    "VLAN",
     "Output",
+    "MulticastEgressRule",
+    "MulticastRouting",
 ];
 
-/// An unregistered agent (latest profile) with every series moving.
+/// Tables of the realistic agent: every id an OVS table can have.
+pub const ALL_TABLES: u16 = 256;
+
+/// Tables of Antrea's own pipeline (what `antrea-ref -drive` exposes).
+pub const PIPELINE_TABLES: u16 = PIPELINE.len() as u16;
+
+/// An unregistered agent (latest profile) with every series moving and all 256 OVS tables.
 pub fn agent() -> AgentMetrics {
+    agent_with_tables(ALL_TABLES)
+}
+
+/// An unregistered agent (latest profile) with every series moving and `tables` OVS tables.
+pub fn agent_with_tables(tables: u16) -> AgentMetrics {
     let agent = AgentMetrics::unregistered(Profile::Latest)
         .unwrap_or_else(|e| panic!("the built-in catalogue registers: {e}"));
-    populate(&agent);
+    populate(&agent, tables);
     agent
 }
 
-/// Sets every agent and proxy family of `agent` to non-trivial values.
-pub fn populate(agent: &AgentMetrics) {
+/// Sets every agent and proxy family of `agent` to non-trivial values, with flows in tables
+/// `0..tables` (at most 256).
+pub fn populate(agent: &AgentMetrics, tables: u16) {
     for (i, g) in [
         &agent.conntrack_antrea_connection_count,
         &agent.conntrack_max_connection_count,
@@ -58,7 +103,7 @@ pub fn populate(agent: &AgentMetrics) {
             .set(i as f64 * 7.0);
     }
     let mut total = 0.0;
-    for id in 0..=u8::MAX {
+    for id in (0..tables.min(ALL_TABLES)).filter_map(|t| u8::try_from(t).ok()) {
         let name = PIPELINE
             .get(usize::from(id))
             .map_or_else(|| format!("Table{id}"), |n| (*n).to_owned());
