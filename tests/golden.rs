@@ -35,13 +35,14 @@ fn check(name: &str, registry: &Registry, direct: &dyn Exposition) {
         &want,
         &format!("{name}: registry.gather() + TextEncoder"),
     );
-    let mut out = Vec::new();
-    direct.encode_text(&mut out).expect("encode_text");
-    same(
-        &String::from_utf8(out).expect("utf-8"),
-        &want,
-        &format!("{name}: encode_text"),
-    );
+    let sources: [(&str, &dyn Exposition); 2] =
+        [("encode_text", direct), ("Registry::encode_text", registry)];
+    for (what, source) in sources {
+        let mut out = Vec::new();
+        source.encode_text(&mut out).expect("encode_text");
+        let got = String::from_utf8(out).expect("utf-8");
+        same(&got, &want, &format!("{name}: {what}"));
+    }
 }
 
 #[test]

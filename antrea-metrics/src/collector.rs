@@ -3,7 +3,7 @@
 
 use crate::descriptor::{Component, MetricType};
 use crate::family::{Family, Store};
-use crate::{catalogue, text, Error, Exposition, Profile, Result};
+use crate::{catalogue, text, CounterMode, Error, Exposition, Profile, Result};
 use prometheus::core::{Collector, Desc};
 use prometheus::proto;
 use std::collections::HashMap;
@@ -29,7 +29,11 @@ struct Inner {
 }
 
 impl ComponentCollector {
-    pub(crate) fn new(component: Component, profile: Profile) -> Result<Self> {
+    pub(crate) fn new(
+        component: Component,
+        profile: Profile,
+        counters: CounterMode,
+    ) -> Result<Self> {
         let mut families: Vec<Family> = catalogue::CATALOGUE
             .iter()
             .filter(|d| match component {
@@ -37,7 +41,7 @@ impl ComponentCollector {
                 Component::Agent => d.component != Component::Controller,
                 other => d.component == other,
             })
-            .map(|d| Family::new(d, profile))
+            .map(|d| Family::new(d, profile, counters))
             .collect();
         families.sort_by_key(|f| (f.exposed.is_none(), f.exposed.map(|e| e.name)));
         let descs = families

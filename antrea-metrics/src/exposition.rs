@@ -1,11 +1,12 @@
 //! What a `/metrics` endpoint serves: anything that writes a text exposition.
 
-use crate::{Error, Result};
-use prometheus::Encoder;
+use crate::Result;
 
 /// A source of metrics in the Prometheus text format (version 0.0.4).
 ///
-/// Implemented for [`prometheus::Registry`]; the `/metrics` server serves any number of these.
+/// Implemented for [`prometheus::Registry`] (every collector in it, written as Prometheus' Go
+/// client writes them), for the typed metric sets, and for `Arc`s of these; the `/metrics`
+/// server serves any number of them.
 ///
 /// ```
 /// use antrea_metrics::Exposition;
@@ -21,14 +22,19 @@ pub trait Exposition: Send + Sync {
     /// Appends the text exposition of every metric family to `out`.
     ///
     /// # Errors
-    /// [`Error::Encode`] when a collector yields an inconsistent family.
+    /// [`crate::Error::Encode`] when a source cannot produce its metrics.
     fn encode_text(&self, out: &mut Vec<u8>) -> Result<()>;
 }
 
 impl Exposition for prometheus::Registry {
     fn encode_text(&self, out: &mut Vec<u8>) -> Result<()> {
-        prometheus::TextEncoder::new()
-            .encode(&self.gather(), out)
-            .map_err(Error::Encode)
+        crate::proto_text::write_families(out, &self.gather());
+        Ok(())
+    }
+}
+
+impl<T: Exposition + ?Sized> Exposition for std::sync::Arc<T> {
+    fn encode_text(&self, out: &mut Vec<u8>) -> Result<()> {
+        (**self).encode_text(out)
     }
 }

@@ -1,7 +1,7 @@
 //! A registered metric family: its descriptor resolved for one profile, and its series.
 
 use crate::descriptor::{Descriptor, Exposed, MetricType};
-use crate::metrics::{Counter, Gauge, Histogram, Unit};
+use crate::metrics::{Counter, CounterMode, Gauge, Histogram, Unit};
 use crate::{LabelValue, Profile};
 use std::sync::{PoisonError, RwLock};
 
@@ -34,6 +34,8 @@ pub(crate) struct Family {
     pub(crate) label_names: Vec<&'static str>,
     /// For each exposed label, its position in the values handles pass in.
     projection: Vec<usize>,
+    /// How new counter series keep their values.
+    counters: CounterMode,
     /// The `# HELP` and `# TYPE` lines, as written in every scrape (empty when not exposed).
     pub(crate) header: Box<[u8]>,
     /// Histogram bucket bounds as `le` label values, `+Inf` last: formatted once, not per scrape.
@@ -43,7 +45,7 @@ pub(crate) struct Family {
 }
 
 impl Family {
-    pub(crate) fn new(desc: &'static Descriptor, profile: Profile) -> Self {
+    pub(crate) fn new(desc: &'static Descriptor, profile: Profile, counters: CounterMode) -> Self {
         let exposed = desc.exposed(profile);
         let shown = exposed.map_or(desc.labels, |e| e.labels);
         let mut label_names: Vec<&'static str> = shown.to_vec();
@@ -72,6 +74,7 @@ impl Family {
             header,
             label_names,
             projection,
+            counters,
             le_values,
             series: RwLock::new(Vec::new()),
         };
@@ -133,7 +136,7 @@ impl Family {
 
     fn new_store(&self) -> Store {
         match self.desc.metric_type {
-            MetricType::Counter => Store::Counter(Counter::default()),
+            MetricType::Counter => Store::Counter(Counter::with_mode(self.counters)),
             MetricType::Gauge => Store::Gauge(Gauge::default()),
             MetricType::Histogram => {
                 let unit = if self.desc.name.ends_with("_milliseconds") {

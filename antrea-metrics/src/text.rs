@@ -4,7 +4,7 @@
 mod number;
 
 use crate::family::{Family, Store};
-use number::{write_count, write_float};
+pub(crate) use number::{write_count, write_float};
 
 /// The Content-Type of the text format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -31,13 +31,23 @@ const HELP_ESCAPES: &[(u8, &[u8])] = &[(b'\\', b"\\\\"), (b'\n', b"\\n")];
 /// Label value escaping: backslash, double quote and newline.
 const LABEL_ESCAPES: &[(u8, &[u8])] = &[(b'\\', b"\\\\"), (b'"', b"\\\""), (b'\n', b"\\n")];
 
+/// Appends `help` escaped for a `# HELP` line.
+pub(crate) fn write_help(out: &mut Vec<u8>, help: &str) {
+    write_escaped(out, help, HELP_ESCAPES);
+}
+
+/// Appends `value` escaped for a label value.
+pub(crate) fn write_label_value(out: &mut Vec<u8>, value: &str) {
+    write_escaped(out, value, LABEL_ESCAPES);
+}
+
 /// A family's `# HELP` and `# TYPE` lines, written once at registration.
 pub(crate) fn family_header(name: &str, help: &str, metric_type: &str) -> Box<[u8]> {
     let mut out = Vec::with_capacity(help.len() + 2 * name.len() + 32);
     out.extend_from_slice(b"# HELP ");
     out.extend_from_slice(name.as_bytes());
     out.push(b' ');
-    write_escaped(&mut out, help, HELP_ESCAPES);
+    write_help(&mut out, help);
     out.extend_from_slice(b"\n# TYPE ");
     out.extend_from_slice(name.as_bytes());
     out.push(b' ');
@@ -56,7 +66,7 @@ pub(crate) fn label_pairs(names: &[&str], values: &[Box<str>]) -> Box<[u8]> {
         }
         out.extend_from_slice(l.as_bytes());
         out.extend_from_slice(b"=\"");
-        write_escaped(&mut out, v, LABEL_ESCAPES);
+        write_label_value(&mut out, v);
         out.push(b'"');
     }
     out.into()

@@ -7,6 +7,7 @@ use antrea_metrics::prometheus::proto::MetricType;
 use antrea_metrics::prometheus::{self, HistogramOpts, Opts, Registry};
 use antrea_metrics::{AgentMetrics, EvictionReason, FlowOp, IpFamily, LabelValue, MeterId};
 use antrea_metrics::{Profile, TableId};
+use std::borrow::Cow;
 
 /// The tables of Antrea's pipeline, by id (as `antrea-ref -drive` names them); further ids get
 /// numbered names.
@@ -59,6 +60,13 @@ pub const ALL_TABLES: u16 = 256;
 /// Tables of Antrea's own pipeline (what `antrea-ref -drive` exposes).
 pub const PIPELINE_TABLES: u16 = PIPELINE.len() as u16;
 
+/// The name of OVS table `id`: Antrea's for its pipeline's tables, `Table{id}` beyond.
+pub fn table_name(id: u8) -> Cow<'static, str> {
+    PIPELINE
+        .get(usize::from(id))
+        .map_or_else(|| format!("Table{id}").into(), |n| Cow::Borrowed(*n))
+}
+
 /// An unregistered agent (latest profile) with every series moving and all 256 OVS tables.
 pub fn agent() -> AgentMetrics {
     agent_with_tables(ALL_TABLES)
@@ -104,11 +112,10 @@ pub fn populate(agent: &AgentMetrics, tables: u16) {
     }
     let mut total = 0.0;
     for id in (0..tables.min(ALL_TABLES)).filter_map(|t| u8::try_from(t).ok()) {
-        let name = PIPELINE
-            .get(usize::from(id))
-            .map_or_else(|| format!("Table{id}"), |n| (*n).to_owned());
         let flows = f64::from(id) * 13.0 + 2.0;
-        agent.ovs_flow_count.set(TableId(id), &name, flows);
+        agent
+            .ovs_flow_count
+            .set(TableId(id), &table_name(id), flows);
         total += flows;
     }
     agent.ovs_total_flow_count.set(total);

@@ -31,7 +31,35 @@ impl Default for Repr {
     }
 }
 
+/// How the counters of a metric set keep their values; see [`Counter::sharded`].
+///
+/// ```
+/// use antrea_metrics::{ControllerMetrics, CounterMode, Profile};
+/// // Antrea's controller processes NetworkPolicies on several worker threads at once.
+/// let registry = prometheus::Registry::new();
+/// let controller = ControllerMetrics::register_with(&registry, Profile::Latest, CounterMode::Sharded)?;
+/// assert!(controller.network_policy_processed.is_sharded());
+/// # Ok::<(), antrea_metrics::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum CounterMode {
+    /// One atomic per counter: the cheapest, while one thread at a time updates each counter.
+    #[default]
+    Plain,
+    /// Per-thread shards ([`Counter::sharded`]), for counters that several threads increment
+    /// at high rates.
+    Sharded,
+}
+
 impl Counter {
+    /// A new counter at 0, kept as `mode` says.
+    pub fn with_mode(mode: CounterMode) -> Self {
+        match mode {
+            CounterMode::Plain => Counter::default(),
+            CounterMode::Sharded => Counter::sharded(),
+        }
+    }
+
     /// A counter that keeps one padded atomic per thread, summed when read, so that threads
     /// incrementing it concurrently never wait for each other's cache line.
     ///
@@ -126,5 +154,23 @@ mod tests {
         let c = Counter::sharded();
         c.clone().inc_by(5);
         assert_eq!(c.get(), 5);
+    }
+
+    #[test]
+    fn sharded_sets_expose_the_same_text() {
+        use crate::{ControllerMetrics, Exposition, Profile};
+        let text = |mode| {
+            let c = ControllerMetrics::unregistered_with(Profile::Latest, mode)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let processed = &c.network_policy_processed;
+            assert_eq!(processed.is_sharded(), mode == CounterMode::Sharded);
+            hammer(processed, 4, 5_000);
+            let mut out = Vec::new();
+            c.encode_text(&mut out).unwrap_or_else(|e| panic!("{e}"));
+            String::from_utf8(out).unwrap_or_default()
+        };
+        let sharded = text(CounterMode::Sharded);
+        assert!(sharded.contains("antrea_controller_network_policy_processed 20000\n"));
+        assert_eq!(sharded, text(CounterMode::Plain));
     }
 }

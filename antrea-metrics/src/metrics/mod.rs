@@ -7,6 +7,6 @@ mod gauge;
 mod histogram;
 mod shard;
 
-pub use counter::Counter;
+pub use counter::{Counter, CounterMode};
 pub use gauge::Gauge;
 pub use histogram::{Histogram, HistogramSnapshot, Unit};

@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# Offline checks of everything under deploy/:
+#   1. promtool check config  deploy/prometheus/prometheus.yml (a temp copy, with placeholder
+#      token and CA files where the config expects the simulators' files)
+#   2. promtool check config  of the Prometheus config embedded in deploy/kubernetes/prometheus.yaml
+#   3. promtool check rules   deploy/prometheus/antrea-alerts.yml
+#   4. promtool test rules    deploy/prometheus/antrea-alerts.test.yml
+#   5. the Grafana dashboard: valid JSON, datasource variable, every spec metric family in a
+#      panel of the right row, only known metric names, PromQL that parses (via promtool),
+#      every panel described under its own heading in deploy/grafana/README.md
+#   6. kubernetes-validate --strict on every manifest in deploy/kubernetes/
+#   7. shellcheck on this script and install-test-deps.sh, if shellcheck is installed (skipped otherwise)
+# Prints one line per check and a closing "N passed, M failed"; exits non-zero on any failure.
+#
+# Needs promtool, openssl and kubernetes-validate: scripts/install-test-deps.sh installs them.
+# Environment: TEST_VENV (default <repo>/target/test-venv), K8S_VERSION (default 1.30.0).
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="${TEST_VENV:-${repo}/target/test-venv}"
+k8s_version="${K8S_VERSION:-1.30.0}"
+spec="${repo}/tests/data/antrea-metrics.json"
+
+die() { printf 'check-deploy: ERROR: %s\n' "$*" >&2; exit 2; }
+
+command -v promtool >/dev/null 2>&1 || die "promtool not found; run scripts/install-test-deps.sh as root"
+command -v openssl >/dev/null 2>&1 || die "openssl not found; run scripts/install-test-deps.sh as root"
+[[ -x "$venv/bin/kubernetes-validate" ]] || die "$venv/bin/kubernetes-validate not found; run scripts/install-test-deps.sh"
+[[ -f "$spec" ]] || die "metric spec $spec not found"
+py="$venv/bin/python"
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/check-deploy.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+
+passed=0
+failed=0
+failures=()
+
+# run_check NAME COMMAND...: run a check, keep its output in a log, print it only on failure.
+run_check() {
+    local name="$1"; shift
+    local log="$tmp/log.$((passed + failed))"
+    local -a cmd=("$@")
+    # Shell functions run as they are (their commands carry their own timeouts).
+    declare -F "$1" >/dev/null || cmd=(timeout 300 "$@")
+    if "${cmd[@]}" >"$log" 2>&1; then
+        passed=$((passed + 1))
+        printf 'check-deploy: PASS %s\n' "$name"
+    else
+        failed=$((failed + 1))
+        failures+=("$name")
+        printf 'check-deploy: FAIL %s\n' "$name"
+        sed 's/^/    /' "$log"
+    fi
+}
+
+# A throwaway self-signed certificate, standing in for the CA files the simulators write.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+    -subj /CN=localhost -keyout "$tmp/placeholder.key" -out "$tmp/placeholder-ca.pem" \
+    >/dev/null 2>&1 || die "openssl could not make a placeholder certificate"
+
+# --- 1. the local scrape config, in a temp copy with the run/ files it references ---------------
+check_local_config() {
+    local dir="$tmp/prometheus"
+    mkdir -p "$dir/run" || return 1
+    cp "$repo/deploy/prometheus/prometheus.yml" "$repo/deploy/prometheus/antrea-alerts.yml" "$dir/" || return 1
+    for component in agent controller; do
+        printf 'placeholder-token\n' >"$dir/run/${component}.token" || return 1
+        cp "$tmp/placeholder-ca.pem" "$dir/run/${component}-ca.pem" || return 1
+    done
+    timeout 120 promtool check config "$dir/prometheus.yml"
+}
+run_check "promtool check config deploy/prometheus/prometheus.yml" check_local_config
+
+# --- 2. the in-cluster config embedded in the Kubernetes ConfigMap ------------------------------
+check_k8s_config() {
+    local dir="$tmp/k8s-prometheus"
+    mkdir -p "$dir" || return 1
+    printf 'placeholder-token\n' >"$dir/token" || return 1
+    timeout 120 "$py" - "$repo/deploy/kubernetes/prometheus.yaml" "$dir" <<'PY' || return 1
+import sys, yaml
+manifest, out = sys.argv[1], sys.argv[2]
+cms = [d for d in yaml.safe_load_all(open(manifest))
+       if d and d.get("kind") == "ConfigMap" and "prometheus.yml" in d.get("data", {})]
+if len(cms) != 1:
+    sys.exit(f"expected one ConfigMap with prometheus.yml in {manifest}, found {len(cms)}")
+cfg = cms[0]["data"]["prometheus.yml"]
+# Point the in-cluster token path at a placeholder file that exists here.
+cfg = cfg.replace("/etc/antrea-sim-token/token", f"{out}/token")
+parsed = yaml.safe_load(cfg)
+jobs = {j["job_name"] for j in parsed["scrape_configs"]}
+missing = {"antrea-agents", "antrea-controllers"} - jobs
+if missing:
+    sys.exit(f"scrape jobs missing from the ConfigMap: {sorted(missing)}")
+# Debian's promtool is built without Kubernetes service discovery ("field
+# kubernetes_sd_configs not found"). Check those blocks here, then hand promtool the rest of
+# the config with each one replaced by an empty static config.
+sd_keys = {"role", "namespaces", "selectors", "api_server", "kubeconfig_file",
+           "attach_metadata", "follow_redirects", "enable_http2", "tls_config",
+           "authorization", "basic_auth", "oauth2", "bearer_token", "bearer_token_file",
+           "proxy_url", "no_proxy", "proxy_from_environment", "proxy_connect_header"}
+roles = {"pod", "endpoints", "endpointslice", "service", "node", "ingress"}
+for job in parsed["scrape_configs"]:
+    for sd in job.pop("kubernetes_sd_configs", None) or []:
+        unknown = set(sd) - sd_keys
+        if unknown or sd.get("role") not in roles:
+            sys.exit(f"job {job['job_name']}: bad kubernetes_sd_configs entry {sd}")
+        ns = sd.get("namespaces", {})
+        if set(ns) - {"names", "own_namespace"} or not all(isinstance(n, str) for n in ns.get("names", [])):
+            sys.exit(f"job {job['job_name']}: bad kubernetes_sd_configs namespaces {ns}")
+        job.setdefault("static_configs", []).append({"targets": []})
+open(f"{out}/prometheus.yml", "w").write(yaml.safe_dump(parsed, sort_keys=False))
+PY
+    timeout 120 promtool check config "$dir/prometheus.yml"
+}
+run_check "promtool check config (ConfigMap in deploy/kubernetes/prometheus.yaml)" check_k8s_config
+
+# --- 3, 4. rules and their unit tests ---------------------------------------------------------
+run_check "promtool check rules deploy/prometheus/antrea-alerts.yml" \
+    promtool check rules "$repo/deploy/prometheus/antrea-alerts.yml"
+run_check "promtool test rules deploy/prometheus/antrea-alerts.test.yml" \
+    promtool test rules "$repo/deploy/prometheus/antrea-alerts.test.yml"
+
+# --- 5. the Grafana dashboard ---------------------------------------------------------------------
+check_dashboard() {
+    local status=0
+    timeout 120 "$py" - "$repo/deploy/grafana/antrea-dashboard.json" "$spec" "$repo/deploy/grafana/README.md" \
+        "$tmp/dashboard-exprs.yml" <<'PY' || status=1
+import json, re, sys, yaml
+dash_path, spec_path, readme_path, rules_out = sys.argv[1:5]
+errors = []
+try:
+    dash = json.load(open(dash_path))
+except json.JSONDecodeError as e:
+    sys.exit(f"{dash_path}: invalid JSON: {e}")
+spec = json.load(open(spec_path))
+readme = open(readme_path).read()
+
+if not isinstance(dash.get("schemaVersion"), int) or dash["schemaVersion"] < 36:
+    errors.append(f"schemaVersion {dash.get('schemaVersion')!r} is older than Grafana 9/10's (>= 36)")
+variables = [v for v in dash.get("templating", {}).get("list", []) if v.get("name") == "datasource"]
+if not (len(variables) == 1 and variables[0].get("type") == "datasource"
+        and variables[0].get("query") == "prometheus"):
+    errors.append("templating needs one variable 'datasource' of type datasource, query prometheus")
+
+row_for_component = {"agent": "Agent", "proxy": "Antrea Proxy", "controller": "Controller"}
+families = {m["name"]: m for m in spec["metrics"]}
+# Older names that the dashboard may query as well (the spec's v1_11 overrides).
+aliases = {m["v1_11"]["name"]: m["name"] for m in spec["metrics"]
+           if "name" in m.get("v1_11", {})}
+
+row = None
+rows_seen, ids, family_rows = set(), set(), {}
+exprs = []
+last_y = 0
+for panel in dash.get("panels", []):
+    pid = panel.get("id")
+    # Rows own the panels that follow them on screen: keep the list in screen order.
+    y = panel.get("gridPos", {}).get("y", -1)
+    if y < last_y:
+        errors.append(f"panel {panel.get('title')!r}: gridPos.y {y} is above the panel before it")
+    last_y = max(last_y, y)
+    if pid in ids:
+        errors.append(f"duplicate panel id {pid}")
+    ids.add(pid)
+    if panel.get("type") == "row":
+        row = panel.get("title")
+        rows_seen.add(row)
+        if panel.get("collapsed"):
+            errors.append(f"row {row!r} is collapsed: keep panels at the top level")
+        continue
+    title = panel.get("title") or f"panel {pid}"
+    where = f"panel {title!r}"
+    if panel.get("datasource", {}).get("uid") != "${datasource}":
+        errors.append(f"{where}: datasource uid is not ${{datasource}}")
+    if not panel.get("fieldConfig", {}).get("defaults", {}).get("unit"):
+        errors.append(f"{where}: no unit")
+    if not re.search(rf"^#+ {re.escape(title)}[ \t]*$", readme, re.M):
+        errors.append(f"{where}: no heading '### {title}' in deploy/grafana/README.md")
+    targets = panel.get("targets") or []
+    if not targets:
+        errors.append(f"{where}: no targets")
+    for t in targets:
+        if t.get("datasource", {}).get("uid") != "${datasource}":
+            errors.append(f"{where} target {t.get('refId')}: datasource uid is not ${{datasource}}")
+        if not t.get("legendFormat"):
+            errors.append(f"{where} target {t.get('refId')}: no legendFormat")
+        expr = t.get("expr", "")
+        if not expr.strip():
+            errors.append(f"{where} target {t.get('refId')}: empty expr")
+            continue
+        exprs.append(expr)
+        for name in set(re.findall(r"\bantrea_[a-z0-9_]+", expr)):
+            base = re.sub(r"_(bucket|sum|count)$", "", name)
+            fam = next((f for f in (name, base) if f in families), None) \
+                or aliases.get(name) or aliases.get(base)
+            if fam is None:
+                errors.append(f"{where}: unknown metric {name!r}")
+                continue
+            if base != name and name not in families and families[fam]["type"] != "histogram":
+                errors.append(f"{where}: {name!r} but {fam} is not a histogram")
+            family_rows.setdefault(fam, set()).add(row)
+
+for want in row_for_component.values():
+    if want not in rows_seen:
+        errors.append(f"no row titled {want!r}")
+for name, m in families.items():
+    if name not in family_rows:
+        errors.append(f"metric family {name} has no panel")
+    elif row_for_component[m["component"]] not in family_rows[name]:
+        errors.append(f"metric family {name} is not in row {row_for_component[m['component']]!r}")
+
+# Every expression becomes a recording rule, so that promtool checks that it parses.
+rules = [{"record": f"dashboard:expr_{i}:check", "expr": e} for i, e in enumerate(exprs)]
+yaml.safe_dump({"groups": [{"name": "dashboard-exprs", "rules": rules}]}, open(rules_out, "w"))
+
+for e in errors:
+    print(f"{dash_path}: {e}")
+print(f"{len(families)} metric families, {len(exprs)} expressions checked")
+sys.exit(1 if errors else 0)
+PY
+    # The expressions are checked even when the structure is not right, to see all problems.
+    [[ -s "$tmp/dashboard-exprs.yml" ]] || return 1
+    timeout 120 promtool check rules "$tmp/dashboard-exprs.yml" || status=1
+    return "$status"
+}
+run_check "Grafana dashboard deploy/grafana/antrea-dashboard.json" check_dashboard
+
+# --- 6. Kubernetes manifests --------------------------------------------------------------------
+shopt -s nullglob
+manifests=("$repo"/deploy/kubernetes/*.yaml "$repo"/deploy/kubernetes/*.yml)
+shopt -u nullglob
+if ((${#manifests[@]} == 0)); then
+    failed=$((failed + 1)); failures+=("no manifests in deploy/kubernetes")
+    printf 'check-deploy: FAIL no manifests in deploy/kubernetes\n'
+fi
+for manifest in "${manifests[@]}"; do
+    run_check "kubernetes-validate --strict -k ${k8s_version} ${manifest#"$repo"/}" \
+        "$venv/bin/kubernetes-validate" --strict --quiet -k "$k8s_version" "$manifest"
+done
+
+# --- 7. the scripts themselves, when shellcheck is installed (it is optional) -------------------
+if command -v shellcheck >/dev/null 2>&1; then
+    run_check "shellcheck scripts/install-test-deps.sh scripts/check-deploy.sh" \
+        shellcheck "$repo/scripts/install-test-deps.sh" "$repo/scripts/check-deploy.sh"
+else
+    printf 'check-deploy: SKIP shellcheck (not installed)\n'
+fi
+
+# --- summary --------------------------------------------------------------------------------------
+if ((failed > 0)); then
+    printf 'check-deploy: failed checks:\n'
+    printf '  - %s\n' "${failures[@]}"
+fi
+printf 'check-deploy: %d passed, %d failed\n' "$passed" "$failed"
+((failed == 0))

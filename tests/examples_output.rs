@@ -1,0 +1,65 @@
+//! The `exposition` example prints exactly Antrea's startup exposition, and `docs/metrics.md`
+//! is what `metrics-reference` generates from the catalogue.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// An example binary built by `cargo test` (which builds every example) next to this test.
+fn example(name: &str) -> Command {
+    let mut dir = std::env::current_exe().expect("test path");
+    dir.pop();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    let path: PathBuf = dir.join("examples").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run the whole suite (`cargo test --workspace`), which builds the examples",
+        path.display()
+    );
+    Command::new(path)
+}
+
+fn root(rel: &str) -> String {
+    let path = format!("{}/{rel}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"))
+}
+
+#[test]
+fn exposition_prints_each_golden_file() {
+    for component in ["agent", "controller"] {
+        for profile in ["latest", "v1.11"] {
+            let out = example("exposition")
+                .args(["--component", component, "--profile", profile])
+                .output()
+                .expect("run exposition");
+            assert!(out.status.success(), "{component}/{profile}: {out:?}");
+            let want = root(&format!("tests/data/golden/{component}-{profile}.prom"));
+            assert!(
+                out.stdout == want.as_bytes(),
+                "{component}/{profile}: output differs from the golden file"
+            );
+        }
+    }
+}
+
+#[test]
+fn exposition_rejects_bad_arguments() {
+    let out = example("exposition")
+        .args(["--profile", "v9"])
+        .output()
+        .expect("run exposition");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown profile \"v9\""));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn metrics_reference_is_current() {
+    let out = example("metrics-reference").output().expect("run");
+    assert!(out.status.success());
+    assert!(
+        out.stdout == root("docs/metrics.md").as_bytes(),
+        "docs/metrics.md is stale: run `cargo run --example metrics-reference > docs/metrics.md`"
+    );
+}
