@@ -164,13 +164,13 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{e}"));
             let processed = &c.network_policy_processed;
             assert_eq!(processed.is_sharded(), mode == CounterMode::Sharded);
-            hammer(processed, 4, 5_000);
+            hammer(processed, 4, 6_000);
             let mut out = Vec::new();
             c.encode_text(&mut out).unwrap_or_else(|e| panic!("{e}"));
             String::from_utf8(out).unwrap_or_default()
         };
         let sharded = text(CounterMode::Sharded);
-        assert!(sharded.contains("antrea_controller_network_policy_processed 20000\n"));
+        assert!(sharded.contains("antrea_controller_network_policy_processed 24000\n"));
         assert_eq!(sharded, text(CounterMode::Plain));
     }
 }
