@@ -1,6 +1,7 @@
 //! A load generator for `/metrics` servers: N keep-alive HTTPS/1.1 connections, each sending
-//! authenticated scrapes back to back for T seconds; reports scrapes/s, body bytes/s, latency
-//! p50/p99 and, given the server's pid, its resident memory (VmRSS, and the peak VmHWM).
+//! authenticated scrapes back to back for T seconds; reports successful scrapes/s, their body
+//! bytes/s, latency p50/p99 and, given the server's pid, its resident memory (VmRSS, and the
+//! peak VmHWM).
 //! Loopback targets only: it refuses any other address.
 //!
 //! ```text
@@ -109,7 +110,8 @@ async fn connection(target: Arc<Target>, deadline: Instant) -> Result<Stats, Box
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls)).await?;
     let driver = tokio::spawn(conn);
     let mut stats = Stats::default();
-    while Instant::now() < deadline && stats.latencies.len() < MAX_SCRAPES {
+    while Instant::now() < deadline && stats.latencies.len() + (stats.errors as usize) < MAX_SCRAPES
+    {
         let mut req = Request::get("/metrics")
             .header(HOST, target.addr.to_string())
             .header(AUTHORIZATION, &target.auth);
@@ -126,9 +128,14 @@ async fn connection(target: Arc<Target>, deadline: Instant) -> Result<Stats, Box
             Ok::<_, BoxError>((ok, body.len()))
         };
         let (ok, len) = tokio::time::timeout(REQUEST_TIMEOUT, scrape).await??;
-        stats.latencies.push(start.elapsed());
-        stats.bytes += len as u64;
-        stats.errors += u64::from(!ok);
+        // Only complete expositions count; refusals (e.g. `503` past a server's scrape limit)
+        // are reported as errors.
+        if ok {
+            stats.latencies.push(start.elapsed());
+            stats.bytes += len as u64;
+        } else {
+            stats.errors += 1;
+        }
     }
     drop(sender);
     if let Ok(Err(e)) = driver.await {

@@ -41,6 +41,8 @@ mod metrics;
 mod process;
 mod proto_text;
 mod proxy;
+#[cfg(feature = "server")]
+pub mod server;
 mod text;
 
 pub use agent::AgentMetrics;

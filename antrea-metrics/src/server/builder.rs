@@ -1,0 +1,352 @@
+//! The builder that validates settings, loads files and binds.
+
+use super::limits::Limits;
+use super::service::App;
+use super::{
+    metrics, tls, AllowAuthenticated, Authenticator, Authorizer, MetricsServer, StaticTokens,
+    TlsSource, TlsVersion,
+};
+use crate::{Error, Exposition, Result};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
+
+/// Configures a [`MetricsServer`]; made by [`MetricsServer::builder`].
+pub struct MetricsServerBuilder {
+    listen: Option<SocketAddr>,
+    listener: Option<std::net::TcpListener>,
+    sources: Vec<Arc<dyn Exposition>>,
+    tls: TlsSource,
+    tls_options: tls::TlsOptions,
+    static_tokens: Option<StaticTokens>,
+    authenticator: Option<Arc<dyn Authenticator>>,
+    authorizer: Option<Arc<dyn Authorizer>>,
+    anonymous: bool,
+    gzip_level: u32,
+    limits: Limits,
+    server_metrics: Option<prometheus::Registry>,
+}
+
+impl std::fmt::Debug for MetricsServerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Tokens are redacted by `StaticTokens`' own `Debug`.
+        f.debug_struct("MetricsServerBuilder")
+            .field("listen", &self.listen)
+            .field("sources", &self.sources.len())
+            .field("tls", &self.tls)
+            .field("tls_options", &self.tls_options)
+            .field("static_tokens", &self.static_tokens)
+            .field("custom_authenticator", &self.authenticator.is_some())
+            .field("custom_authorizer", &self.authorizer.is_some())
+            .field("anonymous", &self.anonymous)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MetricsServerBuilder {
+    pub(super) fn new() -> Self {
+        Self {
+            listen: None,
+            listener: None,
+            sources: Vec::new(),
+            tls: TlsSource::self_signed(),
+            tls_options: tls::TlsOptions::default(),
+            static_tokens: None,
+            authenticator: None,
+            authorizer: None,
+            anonymous: false,
+            gzip_level: 1,
+            limits: Limits::default(),
+            server_metrics: None,
+        }
+    }
+
+    /// Listens on this address (IPv4 or IPv6; port 0 picks a free port).
+    #[must_use]
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = Some(addr);
+        self
+    }
+
+    /// Serves on a listener bound by the caller (e.g. socket activation, tests).
+    #[must_use]
+    pub fn listener(mut self, listener: std::net::TcpListener) -> Self {
+        self.listener = Some(listener);
+        self
+    }
+
+    /// Adds a source of metrics; sources are concatenated in the order added.
+    #[must_use]
+    pub fn exposition(mut self, source: Arc<dyn Exposition>) -> Self {
+        self.sources.push(source);
+        self
+    }
+
+    /// Adds a registry to serve.
+    #[must_use]
+    pub fn registry(self, registry: prometheus::Registry) -> Self {
+        self.exposition(Arc::new(registry))
+    }
+
+    /// Where the certificate comes from (default: self-signed).
+    #[must_use]
+    pub fn tls(mut self, source: TlsSource) -> Self {
+        self.tls = source;
+        self
+    }
+
+    /// The lowest TLS version accepted (default 1.2).
+    #[must_use]
+    pub fn tls_min_version(mut self, version: TlsVersion) -> Self {
+        self.tls_options.min_version = version;
+        self
+    }
+
+    /// Limits the cipher suites to these IANA names (see
+    /// [`supported_cipher_suites`](super::supported_cipher_suites)). A list of TLS 1.2 suites
+    /// only leaves TLS 1.3 suites enabled (as Go does); naming any TLS 1.3 suite limits TLS 1.3
+    /// too. Unknown names fail `build`.
+    #[must_use]
+    pub fn tls_cipher_suites<S: Into<String>>(
+        mut self,
+        names: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.tls_options.cipher_suites = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Requires clients to present a certificate issued by a CA in this PEM bundle (mTLS).
+    #[must_use]
+    pub fn client_ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.tls_options.client_ca = Some(path.into());
+        self
+    }
+
+    /// Offers HTTP/2 through ALPN (default `true`).
+    #[must_use]
+    pub fn http2(mut self, enabled: bool) -> Self {
+        self.tls_options.http2 = enabled;
+        self
+    }
+
+    /// Authenticates with these static bearer tokens.
+    #[must_use]
+    pub fn static_tokens(mut self, tokens: StaticTokens) -> Self {
+        self.static_tokens = Some(tokens);
+        self
+    }
+
+    /// Authenticates with a custom scheme (instead of static tokens).
+    #[must_use]
+    pub fn authenticator(mut self, authenticator: Arc<dyn Authenticator>) -> Self {
+        self.authenticator = Some(authenticator);
+        self
+    }
+
+    /// Authorizes with a custom policy (default [`AllowAuthenticated`]).
+    #[must_use]
+    pub fn authorizer(mut self, authorizer: Arc<dyn Authorizer>) -> Self {
+        self.authorizer = Some(authorizer);
+        self
+    }
+
+    /// Treats a request without a token as [`ANONYMOUS_USER`](super::ANONYMOUS_USER) and lets the authorizer decide,
+    /// as Antrea does (the default authorizer then answers `403`). Default: `401`.
+    #[must_use]
+    pub fn anonymous(mut self, enabled: bool) -> Self {
+        self.anonymous = enabled;
+        self
+    }
+
+    /// The gzip level, 0–9 (default 1: most of the size saving for a fraction of the CPU).
+    #[must_use]
+    pub fn gzip_level(mut self, level: u32) -> Self {
+        self.gzip_level = level;
+        self
+    }
+
+    /// Registers the server's own metrics (`antrea_metrics_server_*`) in `registry`.
+    #[must_use]
+    pub fn server_metrics(mut self, registry: &prometheus::Registry) -> Self {
+        self.server_metrics = Some(registry.clone());
+        self
+    }
+
+    /// How long a TLS handshake may take (default 10 s).
+    #[must_use]
+    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.handshake_timeout = timeout;
+        self
+    }
+
+    /// How long a client may take to send request headers (default 10 s).
+    #[must_use]
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.header_read_timeout = timeout;
+        self
+    }
+
+    /// Closes a connection on which no byte moved for this long (default 90 s).
+    #[must_use]
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.idle_timeout = timeout;
+        self
+    }
+
+    /// The largest request head accepted, at least 8192 (default 16 KiB).
+    #[must_use]
+    pub fn max_header_bytes(mut self, bytes: usize) -> Self {
+        self.limits.max_header_bytes = bytes;
+        self
+    }
+
+    /// How many connections may be open at once; more are closed at accept (default 128).
+    #[must_use]
+    pub fn max_connections(mut self, count: usize) -> Self {
+        self.limits.max_connections = count;
+        self
+    }
+
+    /// How many scrapes may run at once; more get `503` (default 4).
+    #[must_use]
+    pub fn max_inflight_scrapes(mut self, count: usize) -> Self {
+        self.limits.max_inflight_scrapes = count;
+        self
+    }
+
+    /// How long one scrape may take before it gets `503` (default 10 s).
+    #[must_use]
+    pub fn scrape_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.scrape_timeout = timeout;
+        self
+    }
+
+    /// How long [`MetricsServer::serve`] waits for connections to drain (default 10 s).
+    #[must_use]
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.shutdown_timeout = timeout;
+        self
+    }
+
+    /// How many HTTP/2 streams one connection may open at once (default 16).
+    #[must_use]
+    pub fn h2_max_concurrent_streams(mut self, count: u32) -> Self {
+        self.limits.h2_max_concurrent_streams = count;
+        self
+    }
+
+    /// Validates the settings, loads the certificate and token files, and binds.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an invalid setting; [`Error::ReadFile`], [`Error::Pem`] or
+    /// [`Error::CertKey`] for unusable certificate, key, CA or token files; [`Error::Tls`] for a
+    /// rejected TLS setting; [`Error::SelfSigned`] or [`Error::WriteFile`] when the self-signed
+    /// certificate cannot be made or its CA written; [`Error::Register`] when the server metrics
+    /// clash with the registry; [`Error::Listen`] when binding fails.
+    pub async fn build(self) -> Result<MetricsServer> {
+        self.limits.validate()?;
+        let config = |field, reason: &str| Error::Config {
+            field,
+            reason: reason.to_owned(),
+        };
+        if self.sources.is_empty() {
+            return Err(config(
+                "exposition",
+                "add a registry or an exposition to serve",
+            ));
+        }
+        if self.gzip_level > 9 {
+            return Err(config("gzip level", "must be 0 to 9"));
+        }
+        let authenticator: Arc<dyn Authenticator> = match (self.static_tokens, self.authenticator) {
+            (Some(_), Some(_)) => {
+                return Err(config(
+                    "authentication",
+                    "set static tokens or an authenticator, not both",
+                ))
+            }
+            (None, None) => {
+                return Err(config(
+                    "authentication",
+                    "set static tokens or an authenticator",
+                ))
+            }
+            (Some(tokens), None) if tokens.is_empty() => {
+                return Err(config(
+                    "static tokens",
+                    "the token set is empty (add at least one token)",
+                ))
+            }
+            (Some(tokens), None) => Arc::new(tokens),
+            (None, Some(authenticator)) => authenticator,
+        };
+        let provider = tls::provider(self.tls_options.cipher_suites.as_deref())?;
+        let (resolver, ca_pem) = self.tls.load(&provider)?;
+        let tls_config = tls::server_config(&self.tls_options, provider, resolver)?;
+        let listener = bind(self.listen, self.listener).await?;
+        let local_addr = listener.local_addr().map_err(|source| Error::Listen {
+            addr: "listener".to_owned(),
+            source,
+        })?;
+        let metrics = metrics::ServerMetrics::unregistered()?;
+        if let Some(registry) = &self.server_metrics {
+            metrics.register(registry)?;
+        }
+        let app = App {
+            sources: self.sources,
+            authenticator,
+            authorizer: self
+                .authorizer
+                .unwrap_or_else(|| Arc::new(AllowAuthenticated)),
+            anonymous: self.anonymous,
+            gzip_level: self.gzip_level,
+            scrapes: Arc::new(Semaphore::new(self.limits.max_inflight_scrapes)),
+            scrape_timeout: self.limits.scrape_timeout,
+            metrics,
+        };
+        Ok(MetricsServer {
+            listener,
+            local_addr,
+            acceptor: TlsAcceptor::from(Arc::new(tls_config)),
+            app: Arc::new(app),
+            limits: self.limits,
+            http2: self.tls_options.http2,
+            ca_pem,
+        })
+    }
+}
+
+async fn bind(
+    addr: Option<SocketAddr>,
+    listener: Option<std::net::TcpListener>,
+) -> Result<TcpListener> {
+    match (addr, listener) {
+        (Some(_), Some(_)) => Err(Error::Config {
+            field: "listen",
+            reason: "give a listen address or a listener, not both".to_owned(),
+        }),
+        (None, None) => Err(Error::Config {
+            field: "listen",
+            reason: "give a listen address or a listener".to_owned(),
+        }),
+        (Some(addr), None) => TcpListener::bind(addr)
+            .await
+            .map_err(|source| Error::Listen {
+                addr: addr.to_string(),
+                source,
+            }),
+        (None, Some(listener)) => {
+            let wrap = |source| Error::Listen {
+                addr: "listener".to_owned(),
+                source,
+            };
+            listener.set_nonblocking(true).map_err(wrap)?;
+            TcpListener::from_std(listener).map_err(wrap)
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! Static bearer tokens, given in code and/or read from a file that is re-read when it changes.
+
+use super::auth::{Authentication, Authenticator, BackendError, BoxFuture, UserInfo};
+use crate::{Error, Result};
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use subtle::ConstantTimeEq;
+
+/// The user name a valid static token authenticates as.
+pub const STATIC_TOKEN_USER: &str = "antrea-metrics:static-token";
+
+/// How often the token file is checked for changes by default.
+pub const DEFAULT_TOKEN_RELOAD_INTERVAL: Duration = Duration::from_secs(10);
+
+/// SHA-256 digests of the accepted tokens: comparing equal-length digests leaks neither the
+/// tokens nor their lengths through timing, and the tokens themselves are not kept.
+type Digests = Vec<[u8; 32]>;
+
+/// A fixed set of bearer tokens, optionally backed by a file that is re-read when it changes.
+///
+/// The file holds one token per line; blank lines and lines starting with `#` are skipped and
+/// whitespace is trimmed. A file that becomes unreadable or empty keeps the last good set in
+/// force (an error is logged): a broken file never lets everyone in, nor locks everyone out.
+///
+/// `Debug` never shows the tokens.
+pub struct StaticTokens {
+    in_code: Digests,
+    file: Option<TokenFile>,
+    state: Mutex<State>,
+}
+
+struct TokenFile {
+    path: PathBuf,
+    interval: Duration,
+}
+
+struct State {
+    digests: Digests,
+    file_bytes: Vec<u8>,
+    checked: Instant,
+}
+
+impl StaticTokens {
+    /// Accepts exactly these tokens (empty strings and surrounding whitespace are dropped).
+    #[must_use]
+    pub fn new(tokens: impl IntoIterator<Item = String>) -> Self {
+        let in_code = tokens
+            .into_iter()
+            .filter_map(|t| digest_of(&t))
+            .collect::<Digests>();
+        let state = State {
+            digests: in_code.clone(),
+            file_bytes: Vec::new(),
+            checked: Instant::now(),
+        };
+        Self {
+            in_code,
+            file: None,
+            state: Mutex::new(state),
+        }
+    }
+
+    /// Reads the tokens in `path` now, and re-reads it every
+    /// [`DEFAULT_TOKEN_RELOAD_INTERVAL`] when requests arrive.
+    ///
+    /// # Errors
+    /// [`Error::ReadFile`] when the file cannot be read, [`Error::Config`] when it holds no token.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let bytes = std::fs::read(&path).map_err(|source| Error::ReadFile {
+            field: "static tokens",
+            path: path.clone(),
+            source,
+        })?;
+        let digests = parse_tokens(&bytes);
+        if digests.is_empty() {
+            return Err(Error::Config {
+                field: "static tokens",
+                reason: format!(
+                    "the token file {} holds no token (write one token per line)",
+                    path.display()
+                ),
+            });
+        }
+        let state = State {
+            digests,
+            file_bytes: bytes,
+            checked: Instant::now(),
+        };
+        Ok(Self {
+            in_code: Vec::new(),
+            file: Some(TokenFile {
+                path,
+                interval: DEFAULT_TOKEN_RELOAD_INTERVAL,
+            }),
+            state: Mutex::new(state),
+        })
+    }
+
+    /// Also accepts these tokens, which do not change when the file does.
+    #[must_use]
+    pub fn with_tokens(mut self, tokens: impl IntoIterator<Item = String>) -> Self {
+        let extra: Digests = tokens.into_iter().filter_map(|t| digest_of(&t)).collect();
+        self.in_code.extend(extra.iter().copied());
+        if let Ok(mut state) = self.state.lock() {
+            state.digests.extend(extra);
+        }
+        self
+    }
+
+    /// Checks the token file for changes at most this often (default 10 s).
+    #[must_use]
+    pub fn with_reload_interval(mut self, interval: Duration) -> Self {
+        if let Some(file) = &mut self.file {
+            file.interval = interval;
+        }
+        self
+    }
+
+    /// How many tokens are accepted now.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.state.lock().map(|s| s.digests.len()).unwrap_or(0)
+    }
+
+    /// Whether no token is accepted (such a set is refused by the server builder).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether `token` is one of the accepted tokens, re-reading the file first when due.
+    fn accepts(&self, token: &str) -> bool {
+        let Some(wanted) = digest_of(token) else {
+            return false;
+        };
+        // A poisoned lock means a panic elsewhere; refuse rather than guess.
+        let Ok(mut state) = self.state.lock() else {
+            return false;
+        };
+        if let Some(file) = &self.file {
+            if state.checked.elapsed() >= file.interval {
+                state.checked = Instant::now();
+                self.reload(file, &mut state);
+            }
+        }
+        // Compare against every digest so timing does not say which one matched.
+        state
+            .digests
+            .iter()
+            .fold(subtle::Choice::from(0), |acc, d| acc | d.ct_eq(&wanted))
+            .into()
+    }
+
+    /// Re-reads the file; a small file read at most once per interval, so it is done inline.
+    fn reload(&self, file: &TokenFile, state: &mut State) {
+        let bytes = match std::fs::read(&file.path) {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                tracing::error!(path = %file.path.display(), error = %err,
+                    "cannot read the token file; keeping the previous tokens");
+                return;
+            }
+        };
+        if bytes == state.file_bytes {
+            return;
+        }
+        let digests = parse_tokens(&bytes);
+        if digests.is_empty() {
+            tracing::error!(path = %file.path.display(),
+                "the token file holds no token; keeping the previous tokens");
+            return;
+        }
+        tracing::info!(path = %file.path.display(), tokens = digests.len(), "reloaded the token file");
+        state.file_bytes = bytes;
+        state.digests = digests;
+        state.digests.extend(self.in_code.iter().copied());
+    }
+}
+
+impl fmt::Debug for StaticTokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StaticTokens")
+            .field("tokens", &format_args!("<{} redacted>", self.len()))
+            .field("file", &self.file.as_ref().map(|t| &t.path))
+            .finish()
+    }
+}
+
+impl Authenticator for StaticTokens {
+    fn authenticate<'a>(
+        &'a self,
+        token: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Authentication, BackendError>> {
+        let result = match token {
+            Some(token) if self.accepts(token) => Authentication::Authenticated(UserInfo {
+                name: STATIC_TOKEN_USER.to_owned(),
+                uid: String::new(),
+                groups: vec!["system:authenticated".to_owned()],
+            }),
+            _ => Authentication::Unauthenticated,
+        };
+        Box::pin(std::future::ready(Ok(result)))
+    }
+}
+
+fn digest_of(token: &str) -> Option<[u8; 32]> {
+    let token = token.trim();
+    (!token.is_empty()).then(|| Sha256::digest(token.as_bytes()).into())
+}
+
+fn parse_tokens(bytes: &[u8]) -> Digests {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(digest_of)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accepts(t: &StaticTokens, token: &str) -> bool {
+        t.accepts(token)
+    }
+
+    #[test]
+    fn parses_lines_comments_and_whitespace() {
+        let digests = parse_tokens(b"# comment\n  one \n\n\ttwo\t\r\n#three\n");
+        assert_eq!(digests.len(), 2);
+        assert!(digests.contains(&Sha256::digest(b"one").into()));
+        assert!(digests.contains(&Sha256::digest(b"two").into()));
+    }
+
+    #[test]
+    fn in_code_tokens() {
+        let t = StaticTokens::new(["a".to_owned(), " ".to_owned()]);
+        assert_eq!(t.len(), 1);
+        assert!(accepts(&t, "a"));
+        assert!(!accepts(&t, "b"));
+        assert!(!accepts(&t, ""));
+    }
+
+    #[test]
+    fn debug_redacts() {
+        let t = StaticTokens::new(["sup3rsecret".to_owned()]);
+        let shown = format!("{t:?}");
+        assert!(!shown.contains("sup3rsecret"), "{shown}");
+    }
+}

@@ -1,0 +1,57 @@
+//! Test certificates: a CA and leaf certificates for `localhost`, written as PEM files.
+
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+use std::path::Path;
+
+use crate::BoxError;
+
+/// A test CA that issues leaf certificates.
+pub struct TestCa {
+    issuer: CertifiedIssuer<'static, KeyPair>,
+}
+
+/// A leaf certificate and its key, as PEM.
+pub struct Leaf {
+    /// The certificate PEM.
+    pub cert_pem: String,
+    /// The private key PEM.
+    pub key_pem: String,
+    /// The certificate DER (to compare with what a client sees).
+    pub cert_der: Vec<u8>,
+}
+
+impl TestCa {
+    /// Generates a new CA.
+    pub fn new() -> Result<Self, BoxError> {
+        let mut params = CertificateParams::new(Vec::<String>::new())?;
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let issuer = CertifiedIssuer::self_signed(params, KeyPair::generate()?)?;
+        Ok(Self { issuer })
+    }
+
+    /// The CA certificate PEM.
+    pub fn pem(&self) -> String {
+        self.issuer.as_ref().pem()
+    }
+
+    /// Issues a certificate for `localhost`, `127.0.0.1` and `::1`.
+    pub fn leaf(&self) -> Result<Leaf, BoxError> {
+        let names = ["localhost", "127.0.0.1", "::1"].map(String::from).to_vec();
+        let params = CertificateParams::new(names)?;
+        let key = KeyPair::generate()?;
+        let cert = params.signed_by(&key, &self.issuer)?;
+        Ok(Leaf {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+            cert_der: cert.der().to_vec(),
+        })
+    }
+}
+
+impl Leaf {
+    /// Writes the certificate and key to the given paths.
+    pub fn write(&self, cert: &Path, key: &Path) -> std::io::Result<()> {
+        std::fs::write(cert, &self.cert_pem)?;
+        std::fs::write(key, &self.key_pem)
+    }
+}
