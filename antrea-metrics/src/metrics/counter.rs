@@ -96,9 +96,11 @@ impl Counter {
     #[inline]
     pub fn inc_by(&self, n: u64) {
         match &*self.0 {
-            Repr::Single(v) => v.fetch_add(n, Ordering::Relaxed),
-            Repr::Sharded(s) => s.slot(s.local(), 0).fetch_add(n, Ordering::Relaxed),
-        };
+            Repr::Single(v) => {
+                v.fetch_add(n, Ordering::Relaxed);
+            }
+            Repr::Sharded(s) => s.writer().add(0, n),
+        }
     }
 
     /// The current value.

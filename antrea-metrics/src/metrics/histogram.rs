@@ -1,5 +1,4 @@
-use super::shard::{add_f64, Shards};
-use std::sync::atomic::Ordering;
+use super::shard::Shards;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,9 +13,9 @@ pub enum Unit {
 
 /// A histogram with fixed upper bounds (Prometheus type `histogram`).
 ///
-/// Observing is a bucket search plus two atomic operations (the bucket and the sum) on the
-/// calling thread's own shard, so threads observing the same series do not slow each other
-/// down; shards are summed when read. The count is the sum of the buckets, so `_count` always
+/// Observing is a bucket search plus two updates (the bucket and the sum) on the calling
+/// thread's own shard — a plain load and store each, as the thread is the shard's only writer —
+/// so threads observing the same series do not slow each other down; shards are summed when read. The count is the sum of the buckets, so `_count` always
 /// equals the `+Inf` bucket in a scrape.
 ///
 /// ```
@@ -72,15 +71,16 @@ impl Histogram {
     #[inline]
     pub fn observe(&self, v: f64) {
         let core = &*self.0;
-        // `le` buckets: the first bound that is >= v; NaN lands in +Inf like any non-finite value.
-        let idx = core
-            .bounds
-            .iter()
-            .position(|b| v <= *b)
-            .unwrap_or(core.bounds.len());
-        let shard = core.shards.local();
-        core.shards.slot(shard, idx).fetch_add(1, Ordering::Relaxed);
-        add_f64(core.shards.slot(shard, core.bounds.len() + 1), v);
+        // `le` buckets: the first bound that is >= v, i.e. the number of (sorted) bounds below v,
+        // counted without branches; NaN lands in +Inf as in Go's client.
+        let idx = if v.is_nan() {
+            core.bounds.len()
+        } else {
+            core.bounds.iter().filter(|b| **b < v).count()
+        };
+        let shard = core.shards.writer();
+        shard.add(idx, 1);
+        shard.add_f64(core.bounds.len() + 1, v);
     }
 
     /// Records a duration, converted to the histogram's unit.
@@ -132,10 +132,10 @@ mod tests {
     #[test]
     fn values_land_in_le_buckets() {
         let h = Histogram::new(&[1.0, 2.0], Unit::Milliseconds);
-        for v in [0.0, 1.0, 1.5, 2.0, 3.0, f64::INFINITY] {
+        for v in [0.0, 1.0, 1.5, 2.0, 3.0, f64::INFINITY, f64::NAN, -1.0] {
             h.observe(v);
         }
-        assert_eq!(h.snapshot().cumulative, vec![2, 4, 6]);
+        assert_eq!(h.snapshot().cumulative, vec![3, 5, 8]);
     }
 
     #[test]
