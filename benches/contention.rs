@@ -50,7 +50,17 @@ fn pair(c: &mut Criterion, name: &str, op: impl Fn() + Sync) {
     g.finish();
 }
 
+thread_local! {
+    /// One atomic per thread: no sharing at all.
+    static OWN: AtomicU64 = const { AtomicU64::new(0) };
+}
+
 fn contention(c: &mut Criterion) {
+    // The ceiling: what two threads get when they share nothing. On an idle 2-core machine its
+    // throughput ratio is about 2; when other processes hold a core it shows how much less.
+    pair(c, "R: per-thread AtomicU64 fetch_add (no sharing)", || {
+        OWN.with(|a| black_box(a).fetch_add(1, Ordering::Relaxed));
+    });
     let shared = AtomicU64::new(0);
     pair(c, "R: shared AtomicU64 fetch_add", || {
         black_box(&shared).fetch_add(1, Ordering::Relaxed);

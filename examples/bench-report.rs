@@ -94,10 +94,24 @@ fn hot_paths(means: &BTreeMap<String, f64>, go: &[(String, f64)]) {
     println!();
 }
 
+/// Total throughput of 2 threads relative to 1 for the benchmark pair `base`.
+fn throughput(means: &BTreeMap<String, f64>, base: &str) -> Option<f64> {
+    let one = means.get(&format!("{base}/1 thread"))?;
+    let two = means.get(&format!("{base}/2 threads"))?;
+    Some(2.0 * one / two)
+}
+
 fn contention(means: &BTreeMap<String, f64>) {
+    let ceiling = throughput(
+        means,
+        "contention/R: per-thread AtomicU64 fetch_add (no sharing)",
+    );
     println!("### Contention: the same series from 2 threads\n");
-    println!("| operation | 1 thread | 2 threads | per-op cost, 2 vs 1 | total throughput, 2 vs 1 | target | |");
-    println!("|---|---|---|---|---|---|---|");
+    if let Some(c) = ceiling {
+        println!("Ceiling C (two threads sharing nothing): {c:.2}x the throughput of one.\n");
+    }
+    println!("| operation | 1 thread | 2 threads | per-op cost, 2 vs 1 | total throughput, 2 vs 1 | throughput / C | target | |");
+    println!("|---|---|---|---|---|---|---|---|");
     for (id, one) in means.iter().filter(|(k, _)| k.ends_with("/1 thread")) {
         let base = id.trim_end_matches("/1 thread");
         let Some(two) = means.get(&format!("{base}/2 threads")) else {
@@ -115,8 +129,9 @@ fn contention(means: &BTreeMap<String, f64>) {
             "ours: sharded counter inc" => format!("throughput {t}"),
             _ => t,
         };
+        let of_ceiling = ceiling.map_or(String::new(), |c| format!("{:.2}", throughput / c));
         println!(
-            "| {name} | {} | {} | {cost:.2} | {throughput:.2} | {target} | {ok} |",
+            "| {name} | {} | {} | {cost:.2} | {throughput:.2} | {of_ceiling} | {target} | {ok} |",
             fmt_ns(*one),
             fmt_ns(*two)
         );
