@@ -14,8 +14,9 @@ pub enum Unit {
 /// A histogram with fixed upper bounds (Prometheus type `histogram`).
 ///
 /// Observing is a bucket search plus two updates (the bucket and the sum) on the calling
-/// thread's own shard — a plain load and store each, as the thread is the shard's only writer —
-/// so threads observing the same series do not slow each other down; shards are summed when read. The count is the sum of the buckets, so `_count` always
+/// thread's own shard — a plain load and store each, as the thread is the shard's only writer
+/// (past 16 live threads, atomic adds on a shared shard) — so threads observing the same series
+/// do not slow each other down; shards are summed when read. The count is the sum of the buckets, so `_count` always
 /// equals the `+Inf` bucket in a scrape.
 ///
 /// ```
