@@ -16,8 +16,8 @@ pub enum Unit {
 /// Observing is a bucket search plus two updates (the bucket and the sum) on the calling
 /// thread's own shard — a plain load and store each, as the thread is the shard's only writer
 /// (past 16 live threads, atomic adds on a shared shard) — so threads observing the same series
-/// do not slow each other down; shards are summed when read. The count is the sum of the buckets, so `_count` always
-/// equals the `+Inf` bucket in a scrape.
+/// do not slow each other down; shards are summed when read. The count is the sum of the
+/// buckets, so `_count` always equals the `+Inf` bucket in a scrape.
 ///
 /// ```
 /// use antrea_metrics::{Histogram, Unit};
