@@ -7,8 +7,9 @@ use suite::BoxError;
 
 #[tokio::test]
 async fn rapid_reset_burst_gets_the_connection_closed() -> Result<(), BoxError> {
-    // A long idle timeout, so only the reset limit can close the connection quickly.
-    let server = Running::start(serve::builder()?.idle_timeout(Duration::from_secs(10))).await?;
+    // A long idle timeout, so only the reset limit can close the connection within the 8 s we
+    // wait (a generous bound: CI machines are loaded; it closes in milliseconds when idle).
+    let server = Running::start(serve::builder()?.idle_timeout(Duration::from_secs(60))).await?;
     let tls = client::connect(server.addr, client::config_h2(server.ca()?)?).await?;
     assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
     let (mut send, conn) = h2::client::handshake(tls).await?;
@@ -37,7 +38,7 @@ async fn rapid_reset_burst_gets_the_connection_closed() -> Result<(), BoxError> 
         "opened {opened}, connection ended {ended:?}"
     );
     assert!(
-        took < Duration::from_secs(2),
+        took < Duration::from_secs(8),
         "closed only after {took:?} ({opened} opened)"
     );
 

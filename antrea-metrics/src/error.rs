@@ -115,4 +115,80 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// Connecting to the Kubernetes API server (TCP or TLS) failed.
+    #[cfg(feature = "kube-auth")]
+    #[error("connecting to the Kubernetes API server {server} failed: {source} (check the server address, that it is reachable from here, and that the CA bundle is the cluster's)")]
+    KubeConnect {
+        /// The API server URL.
+        server: String,
+        /// What the socket or the TLS handshake said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Sending a review to the Kubernetes API server or reading its answer failed.
+    #[cfg(feature = "kube-auth")]
+    #[error("exchanging the {review} with the Kubernetes API server failed: {} (the connection broke, e.g. the API server refused the client certificate, or the answer was too large; check the API server's health)", causes(source.as_ref()))]
+    KubeRequest {
+        /// `TokenReview` or `SubjectAccessReview`.
+        review: &'static str,
+        /// What the HTTP client said.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The Kubernetes API server did not answer a review in time.
+    #[cfg(feature = "kube-auth")]
+    #[error("the Kubernetes API server did not answer the {review} within {timeout:?} (check the API server's health, or raise the review timeout)")]
+    KubeTimeout {
+        /// `TokenReview` or `SubjectAccessReview`.
+        review: &'static str,
+        /// The configured review timeout.
+        timeout: std::time::Duration,
+    },
+    /// The Kubernetes API server refused a review (not a negative answer: an HTTP error).
+    #[cfg(feature = "kube-auth")]
+    #[error("the Kubernetes API server refused the {review} with HTTP {status}: {message} (401: the agent's own token is invalid; 403: grant its ServiceAccount `create` on tokenreviews and subjectaccessreviews)")]
+    KubeStatus {
+        /// `TokenReview` or `SubjectAccessReview`.
+        review: &'static str,
+        /// The HTTP status code.
+        status: u16,
+        /// The `message` of the API server's `Status` answer, shortened.
+        message: String,
+    },
+    /// A review could not be encoded, or the API server's answer was not a valid review.
+    #[cfg(feature = "kube-auth")]
+    #[error("the {review} JSON is invalid: {source} (check that the server is a Kubernetes API server of version 1.19 or later)")]
+    KubeJson {
+        /// `TokenReview` or `SubjectAccessReview`.
+        review: &'static str,
+        /// What the JSON codec said.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A kubeconfig file is not valid YAML of the kubeconfig shape.
+    #[cfg(feature = "kube-auth")]
+    #[error("the kubeconfig {path} is invalid: {source} (check it with `kubectl config view --kubeconfig <path>`)")]
+    Kubeconfig {
+        /// The kubeconfig file.
+        path: std::path::PathBuf,
+        /// What the YAML parser said.
+        #[source]
+        source: serde_norway::Error,
+    },
+}
+
+/// An error and its causes, `: `-separated: HTTP client errors say only "connection error"
+/// themselves and keep the reason (a TLS alert, a reset) in their source.
+#[cfg(feature = "kube-auth")]
+fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut next = err.source();
+    // Bounded: error chains are short, and a cyclic one must not loop forever.
+    for _ in 0..8 {
+        let Some(cause) = next else { break };
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
 }

@@ -2,9 +2,12 @@
 
 pub mod certs;
 pub mod client;
+pub mod kube_stub;
 pub mod logs;
+pub mod prom;
 pub mod realistic;
 pub mod serve;
+pub mod sims;
 pub mod tools;
 
 /// The error type of every helper: tests propagate it with `?`.

@@ -26,6 +26,8 @@
 mod auth;
 mod builder;
 mod cert;
+#[cfg(feature = "kube-auth")]
+pub mod kube;
 mod limits;
 mod metrics;
 mod service;

@@ -99,7 +99,7 @@ async fn authorize<B>(app: &App, req: &Request<B>, path: &str) -> Result<(), Res
         Ok(Decision::Allow) => Ok(()),
         Ok(Decision::Deny(reason)) => {
             tracing::info!(user = %user.name, %reason, "forbidden /metrics request");
-            Err(plain(StatusCode::FORBIDDEN, "forbidden\n"))
+            Err(forbidden(&user, &attrs))
         }
         Err(err) => {
             tracing::error!(user = %user.name, error = %err, "authorization backend failed");
@@ -215,6 +215,19 @@ fn unauthorized() -> Resp {
         header::WWW_AUTHENTICATE,
         HeaderValue::from_static("Bearer realm=\"antrea-metrics\""),
     );
+    resp
+}
+
+/// `403` naming the user and what it may not do, as the Kubernetes apiserver words it. The
+/// name comes from the authenticator, not the request, and is quoted with escapes; the path is
+/// always `/metrics` here (the only authorized route).
+fn forbidden(user: &UserInfo, attrs: &RequestAttributes) -> Resp {
+    let body = format!(
+        "User {:?} cannot {} path {:?}\n",
+        user.name, attrs.verb, attrs.path
+    );
+    let mut resp = plain(StatusCode::FORBIDDEN, "");
+    *resp.body_mut() = Full::new(Bytes::from(body));
     resp
 }
 

@@ -1,0 +1,112 @@
+//! The life of a simulator process: logging, exit codes, serving while the simulation runs,
+//! and stopping both together.
+
+use crate::sim::cli::ServeOptions;
+use crate::sim::serve::{banner, ensure_token_file, Server, StopSignals};
+use crate::sim::snapshot::{Consistent, StepLock};
+use antrea_metrics::prometheus::core::Collector;
+use antrea_metrics::prometheus::Registry;
+use std::future::Future;
+use std::process::ExitCode;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Why a simulator stopped early.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad flags or unusable files: exit code 2.
+    Usage(String),
+    /// Something failed while running: exit code 1.
+    Runtime(String),
+}
+
+/// Sets up logging and a runtime, runs `body`, and turns its outcome into an exit code.
+pub fn main_with<F: Future<Output = Result<(), Failure>>>(name: &str, body: F) -> ExitCode {
+    // RUST_LOG overrides; info shows the start, periodic summaries and the stop.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    // One thread is plenty for a simulation step and a few scrapes, and keeps steps ordered.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("{name}: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(body) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(msg)) => {
+            eprintln!("{name}: {msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Runtime(msg)) => {
+            eprintln!("{name}: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A registry holding `families` gathered under `lock`, plus the process metrics Antrea's
+/// processes expose too.
+pub fn registry<C: Collector + 'static>(families: C, lock: &StepLock) -> Result<Registry, Failure> {
+    let registry = Registry::new();
+    let consistent = Consistent {
+        inner: families,
+        lock: lock.clone(),
+    };
+    registry
+        .register(Box::new(consistent))
+        .map_err(|e| Failure::Runtime(format!("cannot register the metrics: {e}")))?;
+    antrea_metrics::register_process_metrics(&registry)
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
+    Ok(registry)
+}
+
+/// Serves `registry` and runs `simulate` until Ctrl-C, SIGTERM or `duration`; `simulate`
+/// must return once its receiver turns true. Prints the banner once the port is bound.
+pub async fn serve_while<S, F>(
+    what: &str,
+    options: &ServeOptions,
+    registry: Registry,
+    duration: Option<Duration>,
+    simulate: S,
+) -> Result<(), Failure>
+where
+    S: FnOnce(watch::Receiver<bool>) -> F,
+    F: Future<Output = ()>,
+{
+    let signals = StopSignals::install().map_err(Failure::Runtime)?;
+    ensure_token_file(&options.token_file).map_err(Failure::Usage)?;
+    let server = Server::bind(options, registry)
+        .await
+        .map_err(Failure::Usage)?;
+    let addr = server.local_addr();
+    println!("{}", banner(what, addr, options, server.ca_written()));
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut server_done = stop_rx.clone();
+    let stopper = async {
+        tokio::select! {
+            why = signals.requested(duration) => tracing::info!("stopping: {why}"),
+            // The server failed on its own: stop the simulation too.
+            _ = server_done.wait_for(|s| *s) => {}
+        }
+        stop_tx.send_replace(true);
+    };
+    let serving = async {
+        let result = server.run(stop_rx.clone()).await;
+        stop_tx.send_replace(true);
+        result
+    };
+    let ((), (), served) = tokio::join!(stopper, simulate(stop_rx.clone()), serving);
+    served.map_err(Failure::Runtime)?;
+    tracing::info!("stopped");
+    Ok(())
+}

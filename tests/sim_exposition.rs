@@ -1,0 +1,208 @@
+//! The simulated agent's and controller's `/metrics`, scraped over TLS with the token: every
+//! family of the catalogue with the right HELP, type and label names, and simulated values
+//! that are consistent in every scrape (flow total = sum of tables, Antrea-zone <= total <= max).
+
+use antrea_metrics::{catalogue, Component, MetricType, Profile};
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+use suite::sims::{Sim, TempDir};
+use suite::BoxError;
+
+/// One sample line: metric name, label names and values, value.
+struct Sample {
+    name: String,
+    labels: Vec<(String, String)>,
+    value: f64,
+}
+
+/// Parses the sample lines of a text exposition (our label values hold no escaped quotes).
+fn samples(text: &str) -> Result<Vec<Sample>, BoxError> {
+    let mut out = Vec::new();
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let (series, value) = line.rsplit_once(' ').ok_or("no value")?;
+        let (name, labels) = match series.split_once('{') {
+            None => (series, Vec::new()),
+            Some((name, rest)) => {
+                let body = rest.strip_suffix('}').ok_or("unclosed labels")?;
+                let pairs = body
+                    .split("\",")
+                    .filter(|p| !p.is_empty())
+                    .map(|p| {
+                        let (k, v) = p.split_once("=\"").ok_or("bad label")?;
+                        Ok((k.to_owned(), v.trim_end_matches('"').to_owned()))
+                    })
+                    .collect::<Result<_, BoxError>>()?;
+                (name, pairs)
+            }
+        };
+        let value = match value {
+            "+Inf" => f64::INFINITY,
+            v => v.parse()?,
+        };
+        out.push(Sample {
+            name: name.to_owned(),
+            labels,
+            value,
+        });
+    }
+    Ok(out)
+}
+
+/// Checks every family `component` exposes for `profile`: HELP, TYPE, series and label names.
+fn check_conformance(text: &str, component: Component, profile: Profile) -> Result<(), BoxError> {
+    let all = samples(text)?;
+    let families = catalogue::for_process(component, profile);
+    for d in &families {
+        let e = d.exposed(profile).ok_or("absent family listed")?;
+        let help = format!("# HELP {} {}", e.name, d.exposed_help(e.help));
+        assert!(
+            text.lines().any(|l| l == help),
+            "{profile}: missing {help:?}"
+        );
+        let kind = format!("# TYPE {} {}", e.name, d.metric_type.as_str());
+        assert!(
+            text.lines().any(|l| l == kind),
+            "{profile}: missing {kind:?}"
+        );
+        let suffixes: &[&str] = match d.metric_type {
+            MetricType::Histogram => &["_bucket", "_sum", "_count"],
+            _ => &[""],
+        };
+        for suffix in suffixes {
+            let name = format!("{}{suffix}", e.name);
+            let mut want: BTreeSet<&str> = e.labels.iter().copied().collect();
+            if d.per_ip_family {
+                want.insert("ip_family");
+            }
+            if *suffix == "_bucket" {
+                want.insert("le");
+            }
+            let series: Vec<_> = all.iter().filter(|s| s.name == name).collect();
+            assert!(!series.is_empty(), "{profile}: no series of {name}");
+            for s in series {
+                let got: BTreeSet<&str> = s.labels.iter().map(|(k, _)| k.as_str()).collect();
+                assert_eq!(got, want, "{profile}: label names of {name}");
+            }
+        }
+    }
+    // Nothing Antrea-named beyond the catalogue.
+    for s in all.iter().filter(|s| s.name.starts_with("antrea_")) {
+        let known = families.iter().filter_map(|d| d.exposed(profile)).any(|e| {
+            s.name == e.name
+                || ["_bucket", "_sum", "_count"]
+                    .iter()
+                    .any(|x| s.name == format!("{}{x}", e.name))
+        });
+        assert!(known, "{profile}: unexpected series {}", s.name);
+    }
+    Ok(())
+}
+
+/// The agent's invariants in one scrape.
+fn check_agent_values(text: &str) -> Result<(), BoxError> {
+    let all = samples(text)?;
+    let one = |name: &str| -> Result<f64, BoxError> {
+        let found = all.iter().find(|s| s.name == name);
+        Ok(found.ok_or_else(|| format!("no {name}"))?.value)
+    };
+    let tables: Vec<_> = all
+        .iter()
+        .filter(|s| s.name == "antrea_agent_ovs_flow_count")
+        .collect();
+    assert_eq!(tables.len(), 30, "one series per pipeline table");
+    let sum: f64 = tables.iter().map(|s| s.value).sum();
+    assert_eq!(
+        sum,
+        one("antrea_agent_ovs_total_flow_count")?,
+        "total = sum of tables"
+    );
+    let antrea = one("antrea_agent_conntrack_antrea_connection_count")?;
+    let total = one("antrea_agent_conntrack_total_connection_count")?;
+    let max = one("antrea_agent_conntrack_max_connection_count")?;
+    assert!(
+        antrea <= total && total <= max,
+        "{antrea} <= {total} <= {max}"
+    );
+    assert!(antrea > 0.0, "connections are simulated");
+    Ok(())
+}
+
+/// Starts `name` with a fast tick and returns it with its CA and token.
+fn start(name: &str, dir: &TempDir, profile: Profile) -> Result<(Sim, String, String), BoxError> {
+    let (token, ca) = (dir.file("run/token"), dir.file("run/ca.pem"));
+    let mut args = vec![
+        "--listen",
+        "127.0.0.1:0",
+        "--token-file",
+        &token,
+        "--write-ca",
+        &ca,
+        "--profile",
+        profile.as_str(),
+        "--tick-ms",
+        "20",
+        "--seed",
+        "11",
+        "--duration",
+        "120",
+    ];
+    if name == "sim-agent" {
+        args.extend(["--flow-poll-interval", "50ms"]);
+    }
+    let sim = Sim::start(name, &args)?;
+    let token = std::fs::read_to_string(&token)?.trim().to_owned();
+    Ok((sim, std::fs::read_to_string(&ca)?, token))
+}
+
+async fn scrape(sim: &Sim, ca: &str, token: &str) -> Result<String, BoxError> {
+    let config = suite::client::config(ca)?;
+    let response = suite::client::get_with_token(sim.addr, config, "/metrics", token).await?;
+    assert_eq!(response.status, 200, "{}", response.text());
+    Ok(response.text())
+}
+
+#[tokio::test]
+async fn agent_exposition_conforms_and_is_consistent_in_every_scrape() -> Result<(), BoxError> {
+    for profile in Profile::ALL {
+        let dir = TempDir::new("sim-expo-agent")?;
+        let (sim, ca, token) = start("sim-agent", &dir, profile)?;
+        // Scrapes land at random points of the 20 ms steps and 50 ms polls.
+        for _ in 0..15 {
+            let text = scrape(&sim, &ca, &token).await?;
+            check_conformance(&text, Component::Agent, profile)?;
+            check_agent_values(&text)?;
+            tokio::time::sleep(Duration::from_millis(37)).await;
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn controller_exposition_conforms() -> Result<(), BoxError> {
+    for profile in Profile::ALL {
+        let dir = TempDir::new("sim-expo-controller")?;
+        let (sim, ca, token) = start("sim-controller", &dir, profile)?;
+        let text = scrape(&sim, &ca, &token).await?;
+        check_conformance(&text, Component::Controller, profile)?;
+        let queues: HashMap<_, _> = samples(&text)?
+            .into_iter()
+            .filter(|s| s.name.starts_with("antrea_controller_length_"))
+            .map(|s| (s.name, s.value))
+            .collect();
+        assert_eq!(queues.len(), 3, "{queues:?}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_wrong_token_gets_401() -> Result<(), BoxError> {
+    let dir = TempDir::new("sim-expo-401")?;
+    let (sim, ca, _) = start("sim-agent", &dir, Profile::Latest)?;
+    let config = suite::client::config(&ca)?;
+    let response = suite::client::get_with_token(sim.addr, config, "/metrics", "wrong").await?;
+    assert_eq!(response.status, 401);
+    Ok(())
+}

@@ -1,0 +1,235 @@
+//! Running the simulator examples (`sim-agent`, `sim-controller`) as child processes.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// How long building the simulators may take (a cold build on two cores takes minutes).
+pub const BUILD_TIMEOUT: Duration = Duration::from_secs(1200);
+
+/// How long a simulator may take to print its address.
+pub const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Builds both simulator examples once per test process, with the profile the tests were built
+/// with, and returns the directory holding them.
+///
+/// Examples are not built as binaries by `cargo test` (with `test = true` they are built as
+/// test harnesses), and `CARGO_BIN_EXE_*` exists only for `[[bin]]` targets; so this runs the
+/// same cargo that runs the tests. Cargo releases its build lock before running test binaries.
+pub fn examples_dir() -> Result<&'static Path, String> {
+    static DIR: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    DIR.get_or_init(build_examples)
+        .as_ref()
+        .map(PathBuf::as_path)
+        .map_err(Clone::clone)
+}
+
+fn build_examples() -> Result<PathBuf, String> {
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.args(["build", "--quiet", "--manifest-path", manifest]);
+    cmd.args(["--example", "sim-agent", "--example", "sim-controller"]);
+    if !cfg!(debug_assertions) {
+        cmd.arg("--release");
+    }
+    // Cargo gives the tests the package's own variables; build scripts (ring's) track some of
+    // them, so passing them on would make this build recompile half the dependency tree.
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        let per_package = [
+            "CARGO_PKG_",
+            "CARGO_MANIFEST_",
+            "CARGO_CRATE_",
+            "CARGO_BIN_",
+        ]
+        .iter()
+        .any(|p| key.starts_with(p));
+        let per_run = ["CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR", "OUT_DIR"].contains(&&*key);
+        if per_package || per_run {
+            cmd.env_remove(&*key);
+        }
+    }
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot run cargo to build the simulators: {e}"))?;
+    let deadline = Instant::now() + BUILD_TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!(
+                "building the simulators took over {BUILD_TIMEOUT:?}"
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    if !status.success() {
+        return Err(format!("building the simulators failed: {status}"));
+    }
+    // The test binary is <target>/<profile>/deps/<name>; examples are in <target>/<profile>/examples.
+    let exe = std::env::current_exe().map_err(|e| format!("no current exe: {e}"))?;
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .ok_or_else(|| format!("unexpected test binary path {}", exe.display()))?;
+    Ok(profile_dir.join("examples"))
+}
+
+/// A running simulator, killed when dropped.
+pub struct Sim {
+    child: Child,
+    /// The address it serves on.
+    pub addr: SocketAddr,
+    /// Everything it printed on stdout up to its address (the banner).
+    pub banner: String,
+}
+
+impl Sim {
+    /// Starts example `name` (`sim-agent` or `sim-controller`) with `args`, and waits (bounded)
+    /// for its whole banner: the URL, the files, and the `try: curl ...` line. Pass `--listen 127.0.0.1:0` to get a free port.
+    pub fn start(name: &str, args: &[&str]) -> Result<Sim, String> {
+        let exe = examples_dir()?.join(name);
+        let mut cmd = Command::new(&exe);
+        // Their info logs would bury the test output; RUST_LOG still wins when set.
+        if std::env::var_os("RUST_LOG").is_none() {
+            cmd.env("RUST_LOG", "warn");
+        }
+        let mut child = cmd
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let (tx, rx) = mpsc::channel();
+        // The reader thread ends when the child closes stdout (it exits or is killed).
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut sim = Sim {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            banner: String::new(),
+        };
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = rx.recv_timeout(left).map_err(|_| {
+                format!(
+                    "{name} printed no URL within {START_TIMEOUT:?}: {}",
+                    sim.banner
+                )
+            })?;
+            sim.banner.push_str(&line);
+            sim.banner.push('\n');
+            if sim.addr.port() == 0 {
+                if let Some(addr) = url_addr(&line) {
+                    sim.addr = addr;
+                }
+            }
+            // The banner's last line is the ready curl command.
+            if line.trim_start().starts_with("try:") && sim.addr.port() != 0 {
+                // Keep reading so the child never blocks on a full pipe.
+                std::thread::spawn(move || while rx.recv().is_ok() {});
+                return Ok(sim);
+            }
+        }
+    }
+
+    /// Whether the process is still running.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Waits (bounded) for the process to exit, and returns its exit code.
+    pub fn wait(&mut self, timeout: Duration) -> Result<Option<i32>, String> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().map_err(|e| e.to_string())? {
+                return Ok(status.code());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Err(format!("still running after {timeout:?}"))
+    }
+
+    /// The process id, e.g. to send it a signal.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The address in a banner line `... https://HOST:PORT/metrics`.
+fn url_addr(line: &str) -> Option<SocketAddr> {
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("https://"))?;
+    let hostport = url.strip_prefix("https://")?.strip_suffix("/metrics")?;
+    hostport.parse().ok()
+}
+
+/// A fresh directory under the system temp dir, removed when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// Creates `<tmp>/<prefix>-<pid>-<n>`.
+    pub fn new(prefix: &str) -> Result<TempDir, String> {
+        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("{prefix}-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(TempDir(path))
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// `path()/rel` as a string, for command lines.
+    pub fn file(&self, rel: &str) -> String {
+        self.0.join(rel).display().to_string()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn banner_urls_parse() {
+        let line = "Antrea agent metrics: https://127.0.0.1:10350/metrics";
+        assert_eq!(url_addr(line), Some("127.0.0.1:10350".parse().unwrap()));
+        assert_eq!(
+            url_addr("try: curl x https://[::1]:9/metrics"),
+            Some("[::1]:9".parse().unwrap())
+        );
+        assert_eq!(url_addr("token file: x"), None);
+    }
+}
