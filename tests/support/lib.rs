@@ -5,6 +5,7 @@ pub mod client;
 pub mod kube_stub;
 pub mod logs;
 pub mod prom;
+pub mod realistic;
 pub mod serve;
 pub mod sims;
 pub mod tools;
