@@ -86,7 +86,7 @@ if len(cms) != 1:
     sys.exit(f"expected one ConfigMap with prometheus.yml in {manifest}, found {len(cms)}")
 cfg = cms[0]["data"]["prometheus.yml"]
 # Point the in-cluster token path at a placeholder file that exists here.
-cfg = cfg.replace("/etc/antrea-sim-token/token", f"{out}/token")
+cfg = cfg.replace("/var/run/secrets/kubernetes.io/serviceaccount/token", f"{out}/token")
 parsed = yaml.safe_load(cfg)
 jobs = {j["job_name"] for j in parsed["scrape_configs"]}
 missing = {"antrea-agents", "antrea-controllers"} - jobs

@@ -4,8 +4,8 @@ use crate::catalogue as cat;
 use crate::collector::ComponentCollector;
 use crate::descriptor::Component;
 use crate::{
-    ByLabel, Counter, EvictionReason, Exposition, FlowOp, Gauge, Histogram, LabelValue, MeterId,
-    OvsFlowCount, Profile, ProxyMetrics, Result,
+    ByLabel, Counter, CounterMode, EvictionReason, Exposition, FlowOp, Gauge, Histogram,
+    LabelValue, MeterId, OvsFlowCount, Profile, ProxyMetrics, Result,
 };
 
 /// Every metric an Antrea agent process exposes, as typed handles.
@@ -76,7 +76,19 @@ impl AgentMetrics {
     /// [`crate::Error::Register`] when `registry` already has one of these families, for
     /// instance when the agent's metrics were registered there before.
     pub fn register(registry: &prometheus::Registry, profile: Profile) -> Result<Self> {
-        let agent = Self::unregistered(profile)?;
+        Self::register_with(registry, profile, CounterMode::Plain)
+    }
+
+    /// Like [`AgentMetrics::register`], with every counter kept as `counters` says.
+    ///
+    /// # Errors
+    /// As [`AgentMetrics::register`].
+    pub fn register_with(
+        registry: &prometheus::Registry,
+        profile: Profile,
+        counters: CounterMode,
+    ) -> Result<Self> {
+        let agent = Self::unregistered_with(profile, counters)?;
         agent.collector.register(registry)?;
         Ok(agent)
     }
@@ -87,7 +99,15 @@ impl AgentMetrics {
     /// # Errors
     /// [`crate::Error::Register`] if a descriptor is invalid (never for the built-in table).
     pub fn unregistered(profile: Profile) -> Result<Self> {
-        let c = ComponentCollector::new(Component::Agent, profile)?;
+        Self::unregistered_with(profile, CounterMode::Plain)
+    }
+
+    /// Like [`AgentMetrics::unregistered`], with every counter kept as `counters` says.
+    ///
+    /// # Errors
+    /// As [`AgentMetrics::unregistered`].
+    pub fn unregistered_with(profile: Profile, counters: CounterMode) -> Result<Self> {
+        let c = ComponentCollector::new(Component::Agent, profile, counters)?;
         let gauge = |d: &cat::Descriptor| c.family(d.name).gauge(&[]);
         let by_op_counter = |d: &cat::Descriptor| {
             ByLabel::new(|op: FlowOp| c.family(d.name).counter(&[op.as_str()]))

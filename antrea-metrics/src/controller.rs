@@ -3,7 +3,7 @@
 use crate::catalogue as cat;
 use crate::collector::ComponentCollector;
 use crate::descriptor::Component;
-use crate::{Counter, Exposition, Gauge, Histogram, Profile, Result};
+use crate::{Counter, CounterMode, Exposition, Gauge, Histogram, Profile, Result};
 
 /// Every metric an Antrea controller process exposes, as typed handles.
 ///
@@ -50,7 +50,19 @@ impl ControllerMetrics {
     /// # Errors
     /// [`crate::Error::Register`] when `registry` already has one of these families.
     pub fn register(registry: &prometheus::Registry, profile: Profile) -> Result<Self> {
-        let controller = Self::unregistered(profile)?;
+        Self::register_with(registry, profile, CounterMode::Plain)
+    }
+
+    /// Like [`ControllerMetrics::register`], with every counter kept as `counters` says.
+    ///
+    /// # Errors
+    /// As [`ControllerMetrics::register`].
+    pub fn register_with(
+        registry: &prometheus::Registry,
+        profile: Profile,
+        counters: CounterMode,
+    ) -> Result<Self> {
+        let controller = Self::unregistered_with(profile, counters)?;
         controller.collector.register(registry)?;
         Ok(controller)
     }
@@ -60,7 +72,15 @@ impl ControllerMetrics {
     /// # Errors
     /// [`crate::Error::Register`] if a descriptor is invalid (never for the built-in table).
     pub fn unregistered(profile: Profile) -> Result<Self> {
-        let c = ComponentCollector::new(Component::Controller, profile)?;
+        Self::unregistered_with(profile, CounterMode::Plain)
+    }
+
+    /// Like [`ControllerMetrics::unregistered`], with every counter kept as `counters` says.
+    ///
+    /// # Errors
+    /// As [`ControllerMetrics::unregistered`].
+    pub fn unregistered_with(profile: Profile, counters: CounterMode) -> Result<Self> {
+        let c = ComponentCollector::new(Component::Controller, profile, counters)?;
         let counter = |d: &cat::Descriptor| c.family(d.name).counter(&[]);
         let gauge = |d: &cat::Descriptor| c.family(d.name).gauge(&[]);
         let histogram = |d: &cat::Descriptor| c.family(d.name).histogram(&[]);

@@ -1,7 +1,7 @@
 //! A registered metric family: its descriptor resolved for one profile, and its series.
 
 use crate::descriptor::{Descriptor, Exposed, MetricType};
-use crate::metrics::{Counter, Gauge, Histogram, Unit};
+use crate::metrics::{Counter, CounterMode, Gauge, Histogram, Unit};
 use crate::{LabelValue, Profile};
 use std::sync::{PoisonError, RwLock};
 
@@ -17,6 +17,8 @@ pub(crate) enum Store {
 #[derive(Debug)]
 pub(crate) struct Series {
     pub(crate) values: Box<[Box<str>]>,
+    /// The values with their label names as the text format writes them (`a="x",b="y"`).
+    pub(crate) labels: Box<[u8]>,
     pub(crate) store: Store,
 }
 
@@ -32,12 +34,18 @@ pub(crate) struct Family {
     pub(crate) label_names: Vec<&'static str>,
     /// For each exposed label, its position in the values handles pass in.
     projection: Vec<usize>,
+    /// How new counter series keep their values.
+    counters: CounterMode,
+    /// The `# HELP` and `# TYPE` lines, as written in every scrape (empty when not exposed).
+    pub(crate) header: Box<[u8]>,
+    /// Histogram bucket bounds as `le` label values, `+Inf` last: formatted once, not per scrape.
+    pub(crate) le_values: Box<[Box<str>]>,
     /// Kept sorted by label values, the order Prometheus' Go client exposes series in.
     pub(crate) series: RwLock<Vec<Series>>,
 }
 
 impl Family {
-    pub(crate) fn new(desc: &'static Descriptor, profile: Profile) -> Self {
+    pub(crate) fn new(desc: &'static Descriptor, profile: Profile, counters: CounterMode) -> Self {
         let exposed = desc.exposed(profile);
         let shown = exposed.map_or(desc.labels, |e| e.labels);
         let mut label_names: Vec<&'static str> = shown.to_vec();
@@ -50,12 +58,24 @@ impl Family {
             projection.push(desc.labels.len());
         }
         let help = desc.exposed_help(exposed.map_or(desc.help, |e| e.help));
+        let le_values = if desc.metric_type == MetricType::Histogram {
+            let bounds = desc.buckets.iter().copied().chain([f64::INFINITY]);
+            bounds.map(crate::text::float_string).collect()
+        } else {
+            Box::default()
+        };
+        let header = exposed.map_or_else(Box::default, |e| {
+            crate::text::family_header(e.name, &help, desc.metric_type.as_str())
+        });
         let family = Family {
             desc,
             exposed,
             help,
+            header,
             label_names,
             projection,
+            counters,
+            le_values,
             series: RwLock::new(Vec::new()),
         };
         // Unlabeled families have their one series from the start; labeled ones the listed ones.
@@ -99,11 +119,13 @@ impl Family {
             Ok(i) => series[i].store.clone(),
             Err(i) => {
                 let store = self.new_store();
-                let values = key.iter().map(|v| Box::from(*v)).collect();
+                let values: Box<[Box<str>]> = key.iter().map(|v| Box::from(*v)).collect();
+                let labels = crate::text::label_pairs(&self.label_names, &values);
                 series.insert(
                     i,
                     Series {
                         values,
+                        labels,
                         store: store.clone(),
                     },
                 );
@@ -114,7 +136,7 @@ impl Family {
 
     fn new_store(&self) -> Store {
         match self.desc.metric_type {
-            MetricType::Counter => Store::Counter(Counter::default()),
+            MetricType::Counter => Store::Counter(Counter::with_mode(self.counters)),
             MetricType::Gauge => Store::Gauge(Gauge::default()),
             MetricType::Histogram => {
                 let unit = if self.desc.name.ends_with("_milliseconds") {

@@ -2,7 +2,7 @@
 
 use crate::collector::ComponentCollector;
 use crate::{catalogue, Gauge, TableId};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
@@ -31,8 +31,9 @@ pub struct OvsFlowCount {
 struct Inner {
     collector: ComponentCollector,
     by_id: Box<[Slot]>,
-    /// Any further name for an id already taken (rare: a pipeline rebuilt with new ids).
-    others: Mutex<HashMap<(TableId, Box<str>), Gauge>>,
+    /// Any further name for an id already taken (rare: a pipeline rebuilt with new ids). Keyed
+    /// by id, then name, so that a lookup borrows `&str` instead of allocating a key.
+    others: Mutex<BTreeMap<TableId, BTreeMap<Box<str>, Gauge>>>,
 }
 
 impl OvsFlowCount {
@@ -41,7 +42,7 @@ impl OvsFlowCount {
             inner: Arc::new(Inner {
                 collector,
                 by_id: (0..TABLES).map(|_| OnceLock::new()).collect(),
-                others: Mutex::new(HashMap::new()),
+                others: Mutex::new(BTreeMap::new()),
             }),
         }
     }
@@ -58,10 +59,13 @@ impl OvsFlowCount {
             .others
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        others
-            .entry((id, name.into()))
-            .or_insert_with(|| self.create(id, name))
-            .clone()
+        let names = others.entry(id).or_default();
+        if let Some(gauge) = names.get(name) {
+            return gauge.clone();
+        }
+        let gauge = self.create(id, name);
+        names.insert(name.into(), gauge.clone());
+        gauge
     }
 
     /// Sets the flow count of table `id` named `name`.
@@ -94,5 +98,34 @@ impl fmt::Debug for OvsFlowCount {
         f.debug_struct("OvsFlowCount")
             .field("tables", &tables)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{AgentMetrics, Exposition, Profile, TableId};
+
+    #[test]
+    fn ids_and_names_never_collide() {
+        let agent = AgentMetrics::unregistered(Profile::Latest).unwrap_or_else(|e| panic!("{e}"));
+        let flows = &agent.ovs_flow_count;
+        // Joined without a separator, each pair below spells the same string ("12ab", "1ab").
+        flows.set(TableId(1), "2ab", 1.0);
+        flows.set(TableId(12), "ab", 2.0);
+        flows.set(TableId(1), "ab", 3.0);
+        flows.set(TableId(1), "a", 4.0);
+        assert_eq!(flows.table(TableId(1), "2ab").get(), 1.0);
+        assert_eq!(flows.table(TableId(12), "ab").get(), 2.0);
+        assert_eq!(flows.table(TableId(1), "ab").get(), 3.0);
+        assert_eq!(flows.table(TableId(1), "a").get(), 4.0);
+        let mut out = Vec::new();
+        agent
+            .encode_text(&mut out)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = String::from_utf8_lossy(&out);
+        let series = text
+            .lines()
+            .filter(|l| l.starts_with("antrea_agent_ovs_flow_count{"));
+        assert_eq!(series.count(), 4);
     }
 }

@@ -55,7 +55,7 @@ pub use exposition::Exposition;
 pub use flow_table::OvsFlowCount;
 pub use labeled::ByLabel;
 pub use labels::{EvictionReason, FlowOp, IpFamily, LabelValue, MeterId, Profile, TableId};
-pub use metrics::{Counter, Gauge, Histogram, HistogramSnapshot, Unit};
+pub use metrics::{Counter, CounterMode, Gauge, Histogram, HistogramSnapshot, Unit};
 #[cfg(all(feature = "process", target_os = "linux"))]
 pub use process::register_process_metrics;
 pub use prometheus;

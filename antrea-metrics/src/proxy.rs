@@ -4,7 +4,8 @@ use crate::catalogue as cat;
 use crate::collector::ComponentCollector;
 use crate::descriptor::Component;
 use crate::{
-    ByLabel, Counter, Exposition, Gauge, Histogram, IpFamily, LabelValue, Profile, Result,
+    ByLabel, Counter, CounterMode, Exposition, Gauge, Histogram, IpFamily, LabelValue, Profile,
+    Result,
 };
 
 /// The `antrea_proxy_*` handles of one IP family (`ip_family="v4"` or `"v6"`).
@@ -46,7 +47,19 @@ impl ProxyMetrics {
     /// # Errors
     /// [`crate::Error::Register`] when the registry already has one of these families.
     pub fn register(registry: &prometheus::Registry, profile: Profile) -> Result<Self> {
-        let collector = ComponentCollector::new(Component::Proxy, profile)?;
+        Self::register_with(registry, profile, CounterMode::Plain)
+    }
+
+    /// Like [`ProxyMetrics::register`], with every counter kept as `counters` says.
+    ///
+    /// # Errors
+    /// As [`ProxyMetrics::register`].
+    pub fn register_with(
+        registry: &prometheus::Registry,
+        profile: Profile,
+        counters: CounterMode,
+    ) -> Result<Self> {
+        let collector = ComponentCollector::new(Component::Proxy, profile, counters)?;
         collector.register(registry)?;
         let mut proxy = Self::from_collector(&collector);
         proxy.collector = Some(collector);

@@ -18,6 +18,17 @@ pub struct CommonArgs {
     #[arg(long, value_name = "PATH")]
     pub token_file: Option<PathBuf>,
 
+    /// Check scrapers' tokens with the Kubernetes API server, as Antrea does: a TokenReview,
+    /// then a SubjectAccessReview of `get /metrics`, using the Pod's ServiceAccount (in-cluster).
+    /// Replaces --token-file; requests without a token are reviewed as system:anonymous.
+    #[arg(long, conflicts_with_all = ["token_file", "kubeconfig"])]
+    pub kube_auth: bool,
+
+    /// Like --kube-auth, reaching the API server through this kubeconfig file instead of the
+    /// in-cluster ServiceAccount (for running outside a cluster).
+    #[arg(long, value_name = "PATH", conflicts_with = "token_file")]
+    pub kubeconfig: Option<PathBuf>,
+
     /// PEM certificate chain to serve (with --tls-key); otherwise a self-signed one is made.
     #[arg(long, value_name = "PATH", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -80,13 +91,24 @@ pub enum Tls {
     },
 }
 
+/// How scrapers' tokens are checked.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// Against the tokens in this file.
+    TokenFile(PathBuf),
+    /// By the Kubernetes API server reached from inside the cluster.
+    KubeInCluster,
+    /// By the Kubernetes API server named in this kubeconfig.
+    Kubeconfig(PathBuf),
+}
+
 /// The serving options with every default applied.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
     /// Where to listen.
     pub listen: SocketAddr,
-    /// The token file.
-    pub token_file: PathBuf,
+    /// How tokens are checked.
+    pub auth: Auth,
     /// The certificate.
     pub tls: Tls,
 }
@@ -117,10 +139,15 @@ impl CommonArgs {
         };
         Ok(ServeOptions {
             listen,
-            token_file: self
-                .token_file
-                .clone()
-                .unwrap_or_else(|| defaults.token_file.into()),
+            auth: match (&self.kubeconfig, self.kube_auth) {
+                (Some(path), _) => Auth::Kubeconfig(path.clone()),
+                (None, true) => Auth::KubeInCluster,
+                (None, false) => Auth::TokenFile(
+                    self.token_file
+                        .clone()
+                        .unwrap_or_else(|| defaults.token_file.into()),
+                ),
+            },
             tls,
         })
     }

@@ -1,7 +1,7 @@
 //! The life of a simulator process: logging, exit codes, serving while the simulation runs,
 //! and stopping both together.
 
-use crate::sim::cli::ServeOptions;
+use crate::sim::cli::{Auth, ServeOptions};
 use crate::sim::serve::{banner, ensure_token_file, Server, StopSignals};
 use crate::sim::snapshot::{Consistent, StepLock};
 use antrea_metrics::prometheus::core::Collector;
@@ -28,6 +28,7 @@ pub fn main_with<F: Future<Output = Result<(), Failure>>>(name: &str, body: F) -
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     // One thread is plenty for a simulation step and a few scrapes, and keeps steps ordered.
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -83,7 +84,9 @@ where
     F: Future<Output = ()>,
 {
     let signals = StopSignals::install().map_err(Failure::Runtime)?;
-    ensure_token_file(&options.token_file).map_err(Failure::Usage)?;
+    if let Auth::TokenFile(path) = &options.auth {
+        ensure_token_file(path).map_err(Failure::Usage)?;
+    }
     let server = Server::bind(options, registry)
         .await
         .map_err(Failure::Usage)?;

@@ -1,8 +1,9 @@
 //! Serving a registry over HTTPS with a bearer token, the start-up banner, and shutdown on
 //! Ctrl-C, SIGTERM or `--duration`.
 
-use crate::sim::cli::{ServeOptions, Tls};
+use crate::sim::cli::{Auth, ServeOptions, Tls};
 use antrea_metrics::prometheus::Registry;
+use antrea_metrics::server::kube::{ApiServerConfig, KubeAuth};
 use antrea_metrics::server::{MetricsServer, StaticTokens, TlsSource};
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -52,7 +53,6 @@ pub fn banner(what: &str, addr: SocketAddr, options: &ServeOptions, ca_written: 
         SocketAddr::V6(a) => format!("[{}]", a.ip()),
     };
     let url = format!("https://{host}:{}/metrics", addr.port());
-    let token = shell_quote(&options.token_file);
     let (ca_line, trust) = match &options.tls {
         Tls::SelfSigned { write_ca, .. } if ca_written => (
             format!("CA file:    {}", write_ca.display()),
@@ -67,12 +67,21 @@ pub fn banner(what: &str, addr: SocketAddr, options: &ServeOptions, ca_written: 
             format!("--cacert {}", shell_quote(cert)),
         ),
     };
+    let (auth_line, token) = match &options.auth {
+        Auth::TokenFile(path) => (
+            format!("token file: {}", path.display()),
+            format!("$(cat {})", shell_quote(path)),
+        ),
+        Auth::KubeInCluster | Auth::Kubeconfig(_) => (
+            "auth:       Kubernetes TokenReview + SubjectAccessReview (get /metrics)".to_owned(),
+            "$(kubectl create token prometheus -n monitoring)".to_owned(),
+        ),
+    };
     format!(
         "{what} metrics: {url}\n\
-         token file: {}\n\
+         {auth_line}\n\
          {ca_line}\n\
-         try:        curl {trust} -H \"Authorization: Bearer $(cat {token})\" {url}",
-        options.token_file.display()
+         try:        curl {trust} -H \"Authorization: Bearer {token}\" {url}"
     )
 }
 
@@ -113,16 +122,33 @@ impl Server {
             }
             Tls::Files { cert, key } => TlsSource::files(cert, key),
         };
-        // Re-read at most every 10 s, so a rotated token file takes effect without a restart.
-        let tokens = StaticTokens::from_file(&options.token_file).map_err(|e| e.to_string())?;
-        let server = MetricsServer::builder()
+        let builder = MetricsServer::builder()
             .listen(options.listen)
-            .registry(registry)
-            .tls(tls)
-            .static_tokens(tokens)
-            .build()
-            .await
-            .map_err(|e| e.to_string())?;
+            .registry(registry.clone())
+            .tls(tls);
+        let builder = match &options.auth {
+            // Re-read at most every 10 s, so a rotated token file takes effect without a restart.
+            Auth::TokenFile(path) => {
+                builder.static_tokens(StaticTokens::from_file(path).map_err(|e| e.to_string())?)
+            }
+            Auth::KubeInCluster | Auth::Kubeconfig(_) => {
+                let api = match &options.auth {
+                    Auth::Kubeconfig(path) => ApiServerConfig::from_kubeconfig(path),
+                    _ => ApiServerConfig::in_cluster(),
+                }
+                .map_err(|e| e.to_string())?;
+                let kube = KubeAuth::builder(api)
+                    .metrics(&registry)
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                // As Antrea: a request without a token is reviewed as system:anonymous (403).
+                builder
+                    .authenticator(kube.authenticator())
+                    .authorizer(kube.authorizer())
+                    .anonymous(true)
+            }
+        };
+        let server = builder.build().await.map_err(|e| e.to_string())?;
         let mut ca_written = false;
         if let (Tls::SelfSigned { write_ca, required }, Some(pem)) = (&options.tls, server.ca_pem())
         {
@@ -238,7 +264,7 @@ mod tests {
     fn banner_has_a_ready_curl_command() {
         let options = ServeOptions {
             listen: "0.0.0.0:10350".parse().unwrap(),
-            token_file: "target/sim/agent.token".into(),
+            auth: Auth::TokenFile("target/sim/agent.token".into()),
             tls: Tls::SelfSigned {
                 write_ca: "my dir/ca.pem".into(),
                 required: true,

@@ -7,6 +7,7 @@ pub mod keepalive;
 pub mod kube_stub;
 pub mod logs;
 pub mod prom;
+pub mod realistic;
 pub mod serve;
 pub mod sims;
 pub mod tools;

@@ -1,0 +1,245 @@
+//! Turns one benchmark run (criterion's `target/criterion/**/new/*.json` plus the logs that
+//! `benches/run-all.sh` writes) into the Markdown tables of BENCHMARKS.md: every figure as a
+//! ratio to its baseline from the same run, with its target and whether it is met.
+//!
+//! ```text
+//! cargo run --release --example bench-report -- target/criterion target/bench-run
+//! ```
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+type BoxError = Box<dyn std::error::Error>;
+
+/// Mean time in nanoseconds per benchmark, by criterion's `full_id`.
+fn criterion_means(root: &Path) -> Result<BTreeMap<String, f64>, BoxError> {
+    let mut means = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    // Bounded by the directory tree criterion wrote.
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.ends_with("new/benchmark.json") {
+                let id: serde_json::Value = serde_json::from_str(&fs::read_to_string(&path)?)?;
+                let est = path.with_file_name("estimates.json");
+                let est: serde_json::Value = serde_json::from_str(&fs::read_to_string(est)?)?;
+                let full_id = id["full_id"].as_str().unwrap_or_default().to_owned();
+                let mean = est["mean"]["point_estimate"].as_f64().unwrap_or(f64::NAN);
+                means.insert(full_id, mean);
+            }
+        }
+    }
+    Ok(means)
+}
+
+fn fmt_ns(ns: f64) -> String {
+    if ns >= 10_000.0 {
+        format!("{:.1} µs", ns / 1e3)
+    } else {
+        format!("{ns:.2} ns")
+    }
+}
+
+/// `≤`/`≥` targets: the text shown and whether `ratio` meets it.
+fn verdict(ratio: f64, target: Option<(&str, f64)>) -> (String, &'static str) {
+    match target {
+        Some(("<=", t)) => (format!("≤ {t}"), if ratio <= t { "met" } else { "not met" }),
+        Some((_, t)) => (format!("≥ {t}"), if ratio >= t { "met" } else { "not met" }),
+        None => (String::new(), ""),
+    }
+}
+
+fn hot_paths(means: &BTreeMap<String, f64>, go: &[(String, f64)]) {
+    let r = means
+        .get("hot_paths/R: local AtomicU64 fetch_add relaxed")
+        .copied();
+    let Some(r) = r else { return };
+    println!("### Hot paths (R = {})\n", fmt_ns(r));
+    println!("| operation | time | ratio to R | target | |\n|---|---|---|---|---|");
+    let targets: [(&str, (&str, f64)); 5] = [
+        ("ours: counter inc, resolved handle", ("<=", 1.1)),
+        (
+            "ours: labeled counter inc, ByLabel get(FlowOp)",
+            ("<=", 1.1),
+        ),
+        ("ours: gauge set", ("<=", 0.15)),
+        (
+            "ours: histogram observe (11 buckets), get(FlowOp)",
+            ("<=", 4.0),
+        ),
+        ("ours: per-table set by id+name", ("<=", 5.0)),
+    ];
+    let order = ["R:", "ours", "prometheus:", "prometheus-client", "metrics"];
+    for prefix in order {
+        for (id, ns) in means.iter().filter(|(k, _)| k.starts_with("hot_paths/")) {
+            let name = &id["hot_paths/".len()..];
+            if !name.starts_with(prefix) {
+                continue;
+            }
+            let target = targets.iter().find(|t| t.0 == name).map(|t| t.1);
+            let (t, ok) = verdict(ns / r, target);
+            println!("| {name} | {} | {:.2} | {t} | {ok} |", fmt_ns(*ns), ns / r);
+        }
+    }
+    for (name, ns) in go {
+        let ratio = ns / r;
+        println!(
+            "| client_golang: {name} | {} | {ratio:.2} | | |",
+            fmt_ns(*ns)
+        );
+    }
+    println!();
+}
+
+/// Total throughput of 2 threads relative to 1 for the benchmark pair `base`.
+fn throughput(means: &BTreeMap<String, f64>, base: &str) -> Option<f64> {
+    let one = means.get(&format!("{base}/1 thread"))?;
+    let two = means.get(&format!("{base}/2 threads"))?;
+    Some(2.0 * one / two)
+}
+
+fn contention(means: &BTreeMap<String, f64>) {
+    let ceiling = throughput(
+        means,
+        "contention/R: per-thread AtomicU64 fetch_add (no sharing)",
+    );
+    println!("### Contention: the same series from 2 threads\n");
+    if let Some(c) = ceiling {
+        println!("Ceiling C (two threads sharing nothing): {c:.2}x the throughput of one.\n");
+    }
+    println!("| operation | 1 thread | 2 threads | per-op cost, 2 vs 1 | total throughput, 2 vs 1 | throughput / C | target | |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for (id, one) in means.iter().filter(|(k, _)| k.ends_with("/1 thread")) {
+        let base = id.trim_end_matches("/1 thread");
+        let Some(two) = means.get(&format!("{base}/2 threads")) else {
+            continue;
+        };
+        let name = base.trim_start_matches("contention/");
+        let (cost, throughput) = (two / one, 2.0 * one / two);
+        let (t, ok) = match name {
+            "ours: histogram observe" => verdict(cost, Some(("<=", 4.0))),
+            "ours: sharded counter inc" => verdict(throughput, Some((">=", 1.9))),
+            _ => (String::new(), ""),
+        };
+        let target = match name {
+            "ours: histogram observe" => format!("cost {t}"),
+            "ours: sharded counter inc" => format!("throughput {t}"),
+            _ => t,
+        };
+        let of_ceiling = ceiling.map_or(String::new(), |c| format!("{:.2}", throughput / c));
+        println!(
+            "| {name} | {} | {} | {cost:.2} | {throughput:.2} | {of_ceiling} | {target} | {ok} |",
+            fmt_ns(*one),
+            fmt_ns(*two)
+        );
+    }
+    println!();
+}
+
+fn scrape(means: &BTreeMap<String, f64>, log: &str) {
+    let base = means
+        .get("scrape/prometheus: native gather + TextEncoder")
+        .copied();
+    let Some(base) = base else { return };
+    println!("### Scrape of the realistic agent (baseline P = prometheus 0.14 native gather + TextEncoder)\n");
+    for line in log.lines().filter(|l| l.starts_with("scrape content:")) {
+        println!("{line}\n");
+    }
+    println!("| path | time | ratio to P | allocations per scrape | target | |\n|---|---|---|---|---|---|");
+    for (id, ns) in means.iter().filter(|(k, _)| k.starts_with("scrape/")) {
+        let name = &id["scrape/".len()..];
+        let allocs = log
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("scrape allocations: {name}: ")))
+            .map_or("", |rest| rest.split(',').next().unwrap_or(""));
+        let target = (name == "ours: encode_text").then_some(("<=", 0.5));
+        let (t, ok) = verdict(ns / base, target);
+        println!(
+            "| {name} | {} | {:.3} | {allocs} | {t} | {ok} |",
+            fmt_ns(*ns),
+            ns / base
+        );
+    }
+    println!();
+}
+
+/// `key=value` fields of a `scrape-load:` line, after its label.
+fn fields(line: &str) -> (String, BTreeMap<String, String>) {
+    let mut words = line.split_whitespace().skip(1);
+    let label = words.next().unwrap_or_default().to_owned();
+    let kv = words
+        .filter_map(|w| w.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    (label, kv)
+}
+
+fn server(log: &str) {
+    let runs: Vec<_> = log
+        .lines()
+        .filter(|l| l.starts_with("scrape-load:"))
+        .map(fields)
+        .collect();
+    if runs.is_empty() {
+        return;
+    }
+    println!("### Server: keep-alive HTTPS scrapes with a bearer token\n");
+    println!("| server | connections | scrapes/s | MB/s | bytes/scrape | p50 ms | p99 ms | errors | VmRSS KiB | VmHWM KiB |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    let get = |kv: &BTreeMap<String, String>, k: &str| kv.get(k).cloned().unwrap_or_default();
+    for (label, kv) in &runs {
+        let cols = [
+            "connections",
+            "scrapes/s",
+            "MB/s",
+            "bytes/scrape",
+            "p50_ms",
+            "p99_ms",
+        ];
+        let cols: Vec<String> = cols.iter().map(|k| get(kv, k)).collect();
+        let mem = ["errors", "rss_kib", "hwm_kib"].map(|k| get(kv, k));
+        println!("| {label} | {} | {} |", cols.join(" | "), mem.join(" | "));
+    }
+    let mbps = |label: &str| {
+        runs.iter()
+            .find(|(l, kv)| l == label && kv.get("connections").map(String::as_str) == Some("16"))
+            .and_then(|(_, kv)| kv.get("MB/s")?.parse::<f64>().ok())
+    };
+    if let (Some(ours), Some(go)) = (mbps("ours"), mbps("antrea-ref")) {
+        let (t, ok) = verdict(ours / go, Some((">=", 1.5)));
+        println!(
+            "\nExposition bytes/s at 16 connections, ours / antrea-ref: {:.2} (target {t}): {ok}.",
+            ours / go
+        );
+    }
+    println!();
+}
+
+/// `BenchmarkName-2  N  123 ns/op ...` lines of `go test -bench` output.
+fn go_benchmarks(log: &str) -> Vec<(String, f64)> {
+    log.lines()
+        .filter(|l| l.starts_with("Benchmark"))
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            let name = w.next()?.trim_start_matches("Benchmark").to_owned();
+            let ns = w.nth(1)?.parse().ok()?;
+            Some((name, ns))
+        })
+        .collect()
+}
+
+fn main() -> Result<(), BoxError> {
+    let mut args = std::env::args().skip(1);
+    let criterion = PathBuf::from(args.next().unwrap_or_else(|| "target/criterion".into()));
+    let logs = PathBuf::from(args.next().unwrap_or_else(|| "target/bench-run".into()));
+    let read = |name: &str| fs::read_to_string(logs.join(name)).unwrap_or_default();
+    let means = criterion_means(&criterion)?;
+    hot_paths(&means, &go_benchmarks(&read("perf-go.log")));
+    contention(&means);
+    scrape(&means, &read("criterion.log"));
+    server(&read("server.log"));
+    Ok(())
+}
