@@ -2,7 +2,7 @@
 //! other tasks scrape over TLS the whole time; every scrape is internally consistent and never
 //! goes backwards, and the last one equals the exact totals.
 
-use antrea_metrics::{AgentMetrics, FlowOp, LabelValue, Profile, TableId};
+use antrea_metrics::{AgentMetrics, CounterMode, FlowOp, LabelValue, Profile, TableId};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -12,8 +12,14 @@ use suite::keepalive::KeepAlive;
 use suite::serve::{self, Running, TOKEN};
 use suite::BoxError;
 
-const THREADS: usize = 4;
-const ITERATIONS: usize = 20_000;
+/// Updater threads per wave: more than the 16 per-thread shards of a histogram or sharded
+/// counter, so the shared shard (atomic read-modify-writes) is used too.
+const THREADS: usize = 20;
+/// Two waves, one after the other: the second's threads take over shards released by the
+/// first's, so a value handed from one owner thread to the next is checked too.
+const WAVES: usize = 2;
+const UPDATERS: usize = THREADS * WAVES;
+const ITERATIONS: usize = 2_500;
 const SCRAPERS: usize = 2;
 /// Scrapes that must complete while the updaters are half-way, so reads really overlap writes.
 const SCRAPES_MID_RUN: usize = 6;
@@ -118,8 +124,17 @@ fn check_consistent(values: &HashMap<String, f64>, previous: &HashMap<String, f6
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scraped_totals_are_exact_under_concurrent_updates() -> Result<(), BoxError> {
+    exact_under_concurrency(CounterMode::Plain).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sharded_counters_are_exact_under_concurrent_updates() -> Result<(), BoxError> {
+    exact_under_concurrency(CounterMode::Sharded).await
+}
+
+async fn exact_under_concurrency(counters: CounterMode) -> Result<(), BoxError> {
     let registry = prometheus::Registry::new();
-    let agent = AgentMetrics::register(&registry, Profile::Latest)?;
+    let agent = AgentMetrics::register_with(&registry, Profile::Latest, counters)?;
     let server = Running::start(serve::builder()?.registry(registry)).await?;
     let config = client::config(server.ca()?)?;
     let scrapes = Arc::new(AtomicUsize::new(0));
@@ -144,28 +159,31 @@ async fn scraped_totals_are_exact_under_concurrent_updates() -> Result<(), BoxEr
         }));
     }
 
-    let updaters: Vec<_> = (0..THREADS)
-        .map(|_| {
-            let (agent, scrapes) = (agent.clone(), Arc::clone(&scrapes));
-            std::thread::spawn(move || {
-                let start = scrapes.load(Ordering::Acquire);
-                for i in 0..ITERATIONS {
-                    update(&agent, i);
-                    // Half-way, hold on until enough scrapes ran during the updates (bounded).
-                    while i == ITERATIONS / 2
-                        && scrapes.load(Ordering::Acquire) < start + SCRAPES_MID_RUN
-                        && Instant::now() < deadline
-                    {
-                        std::thread::yield_now();
+    for _ in 0..WAVES {
+        let updaters: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let (agent, scrapes) = (agent.clone(), Arc::clone(&scrapes));
+                std::thread::spawn(move || {
+                    let start = scrapes.load(Ordering::Acquire);
+                    for i in 0..ITERATIONS {
+                        update(&agent, i);
+                        // Half-way, hold on until enough scrapes ran during the updates
+                        // (bounded by the deadline).
+                        while i == ITERATIONS / 2
+                            && scrapes.load(Ordering::Acquire) < start + SCRAPES_MID_RUN
+                            && Instant::now() < deadline
+                        {
+                            std::thread::yield_now();
+                        }
                     }
-                }
+                })
             })
-        })
-        .collect();
-    for updater in updaters {
-        tokio::task::spawn_blocking(move || updater.join())
-            .await?
-            .map_err(|_| "an updater panicked")?;
+            .collect();
+        for updater in updaters {
+            tokio::task::spawn_blocking(move || updater.join())
+                .await?
+                .map_err(|_| "an updater panicked")?;
+        }
     }
     done.store(true, Ordering::Release);
     for scraper in scrapers {
@@ -179,12 +197,12 @@ async fn scraped_totals_are_exact_under_concurrent_updates() -> Result<(), BoxEr
     let resp = client::get_with_token(server.addr, config, "/metrics", TOKEN).await?;
     let text = resp.text();
     let values = parse(&text)?;
-    let total = (THREADS * ITERATIONS) as f64;
+    let total = (UPDATERS * ITERATIONS) as f64;
     assert_eq!(get(&values, "antrea_agent_local_pod_count"), total);
     for (k, op) in OPS.iter().enumerate() {
         let mine: Vec<usize> = (0..ITERATIONS).filter(|i| i % OPS.len() == k).collect();
-        let count = (THREADS * mine.len()) as f64;
-        let sum = THREADS as f64 * mine.iter().map(|i| latency(*i)).sum::<f64>();
+        let count = (UPDATERS * mine.len()) as f64;
+        let sum = UPDATERS as f64 * mine.iter().map(|i| latency(*i)).sum::<f64>();
         let label = format!("{{operation=\"{}\"}}", op.as_str());
         assert_eq!(
             get(&values, &format!("antrea_agent_ovs_flow_ops_count{label}")),
@@ -206,7 +224,7 @@ async fn scraped_totals_are_exact_under_concurrent_updates() -> Result<(), BoxEr
     );
     for (k, (id, name)) in TABLES.iter().enumerate() {
         let per_table =
-            (THREADS * (0..ITERATIONS).filter(|i| i % TABLES.len() == k).count()) as f64;
+            (UPDATERS * (0..ITERATIONS).filter(|i| i % TABLES.len() == k).count()) as f64;
         let series =
             format!("antrea_agent_ovs_flow_count{{table_id=\"{id}\",table_name=\"{name}\"}}");
         assert_eq!(get(&values, &series), per_table, "{series}");
