@@ -6,6 +6,7 @@
 
 pub use crate::descriptor::Descriptor;
 use crate::descriptor::{Component, Stability};
+pub use crate::reference::reference_markdown;
 
 /// Prometheus' default buckets, which Antrea uses wherever it sets none (even for milliseconds).
 pub const DEFAULT_BUCKETS: [f64; 11] = [
@@ -438,48 +439,6 @@ pub fn for_process(component: Component, profile: crate::Profile) -> Vec<&'stati
         .collect();
     v.sort_by_key(|d| d.exposed(profile).map(|e| e.name));
     v
-}
-
-/// The metrics reference (`docs/metrics.md`): one Markdown table row per family.
-///
-/// ```
-/// let md = antrea_metrics::catalogue::reference_markdown();
-/// assert!(md.contains("| `antrea_agent_local_pod_count` | gauge |"));
-/// ```
-pub fn reference_markdown() -> String {
-    let mut md = String::from(
-        "# Metrics reference\n\n\
-         Every metric Antrea defines, as `antrea-metrics` exposes it (Antrea v2.7; `since` is the \
-         Antrea release that added it). Generated from the catalogue by \
-         `cargo run --example metrics-reference > docs/metrics.md`; a test fails when this file \
-         is stale.\n\n\
-         | name | type | labels | stability | HELP | since | v1.11 |\n\
-         |---|---|---|---|---|---|---|\n",
-    );
-    for d in CATALOGUE {
-        let mut labels: Vec<String> = d.labels.iter().map(|l| format!("`{l}`")).collect();
-        if d.per_ip_family {
-            labels.push("`ip_family` (v4, v6)".to_owned());
-        }
-        let v1_11 = match d.exposed(crate::Profile::V1_11) {
-            None => "absent".to_owned(),
-            Some(e) if e.name != d.name => format!("as `{}`", e.name),
-            Some(e) if e.labels != d.labels => format!("labels {}", e.labels.join(", ")),
-            Some(e) if e.help != d.help => "other HELP".to_owned(),
-            Some(_) => "same".to_owned(),
-        };
-        md.push_str(&format!(
-            "| `{}` | {} | {} | {} | {} | {} | {} |\n",
-            d.name,
-            d.metric_type.as_str(),
-            labels.join(", "),
-            d.stability.as_str(),
-            d.help.trim_end().replace('|', "\\|"),
-            d.since,
-            v1_11,
-        ));
-    }
-    md
 }
 
 #[cfg(test)]

@@ -41,6 +41,7 @@ mod metrics;
 mod process;
 mod proto_text;
 mod proxy;
+mod reference;
 #[cfg(feature = "server")]
 pub mod server;
 mod text;
