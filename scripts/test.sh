@@ -26,6 +26,9 @@ if [ -x scripts/check-deploy.sh ]; then
   scripts/check-deploy.sh
 fi
 
+step "fuzz targets: build, and run each briefly (longer runs: scripts/fuzz.sh 60)"
+scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
+
 step "benchmarks build"
 cargo bench --workspace --no-run
 
