@@ -38,6 +38,8 @@ mod service;
 mod tls;
 mod tokens;
 
+/// The exposition content type, the crate's one [`crate::CONTENT_TYPE`].
+pub use crate::CONTENT_TYPE as TEXT_CONTENT_TYPE;
 pub use auth::{
     parse_bearer, AllowAuthenticated, Authentication, Authenticator, Authorizer, BackendError,
     BoxFuture, Decision, RequestAttributes, UserInfo, ANONYMOUS_USER,
@@ -45,7 +47,6 @@ pub use auth::{
 pub use builder::MetricsServerBuilder;
 pub use cert::{TlsSource, DEFAULT_CERT_RELOAD_INTERVAL};
 pub use rustls;
-pub use service::TEXT_CONTENT_TYPE;
 pub use tls::{supported_cipher_suites, TlsVersion};
 pub use tokens::{StaticTokens, DEFAULT_TOKEN_RELOAD_INTERVAL, STATIC_TOKEN_USER};
 

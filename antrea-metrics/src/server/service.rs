@@ -14,9 +14,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
-/// The exposition content type (Prometheus text format 0.0.4).
-pub const TEXT_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
-
 /// Everything a request handler needs, shared by all connections.
 pub(crate) struct App {
     pub(crate) sources: Vec<Arc<dyn Exposition>>,
@@ -150,7 +147,7 @@ async fn scrape(app: &App, gzip: bool) -> Resp {
             let headers = resp.headers_mut();
             headers.insert(
                 header::CONTENT_TYPE,
-                HeaderValue::from_static(TEXT_CONTENT_TYPE),
+                HeaderValue::from_static(crate::CONTENT_TYPE),
             );
             headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
             headers.insert(
