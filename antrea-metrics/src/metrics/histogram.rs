@@ -2,6 +2,9 @@ use super::shard::Shards;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Bounds compared at once in the bucket search: two SSE2 or one AVX2 compare.
+const LANES: usize = 4;
+
 /// The unit a histogram's name declares, so that durations are observed in it without mistakes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unit {
@@ -34,7 +37,11 @@ pub struct Histogram(Arc<Core>);
 
 #[derive(Debug)]
 struct Core {
-    bounds: Box<[f64]>,
+    /// The finite upper bounds, then `+Inf` up to a multiple of [`LANES`], so that the bucket
+    /// search is whole vector compares with no scalar tail.
+    padded: Box<[f64]>,
+    /// Number of finite bounds.
+    len: usize,
     unit: Unit,
     /// Per shard: non-cumulative counts (`bounds.len() + 1` slots, the last being `+Inf`), then
     /// the sum as `f64` bits.
@@ -61,8 +68,11 @@ impl Histogram {
     /// A histogram with the given finite upper bounds, in increasing order.
     pub fn new(bounds: &[f64], unit: Unit) -> Self {
         // Slots start at 0, which is also the bit pattern of the sum 0.0.
+        let mut padded = bounds.to_vec();
+        padded.resize(bounds.len().next_multiple_of(LANES), f64::INFINITY);
         Histogram(Arc::new(Core {
-            bounds: bounds.into(),
+            padded: padded.into(),
+            len: bounds.len(),
             unit,
             shards: Shards::new(bounds.len() + 2),
         }))
@@ -73,15 +83,19 @@ impl Histogram {
     pub fn observe(&self, v: f64) {
         let core = &*self.0;
         // `le` buckets: the first bound that is >= v, i.e. the number of (sorted) bounds below v,
-        // counted without branches; NaN lands in +Inf as in Go's client.
+        // counted without branches (the `+Inf` padding is never below v); NaN lands in +Inf as
+        // in Go's client.
         let idx = if v.is_nan() {
-            core.bounds.len()
+            core.len
         } else {
-            core.bounds.iter().filter(|b| **b < v).count()
+            core.padded
+                .chunks_exact(LANES)
+                .map(|c| c.iter().map(|b| usize::from(*b < v)).sum::<usize>())
+                .sum()
         };
         let shard = core.shards.writer();
         shard.add(idx, 1);
-        shard.add_f64(core.bounds.len() + 1, v);
+        shard.add_f64(core.len + 1, v);
     }
 
     /// Records a duration, converted to the histogram's unit.
@@ -101,12 +115,12 @@ impl Histogram {
 
     /// The finite upper bounds.
     pub fn bounds(&self) -> &[f64] {
-        &self.0.bounds
+        &self.0.padded[..self.0.len]
     }
 
     /// Cumulative counts per upper bound, the last being `+Inf` (the count), without allocating.
     pub(crate) fn cumulative(&self) -> impl Iterator<Item = u64> + '_ {
-        (0..=self.0.bounds.len()).scan(0u64, |acc, i| {
+        (0..=self.0.len).scan(0u64, |acc, i| {
             *acc = acc.wrapping_add(self.0.shards.sum(i));
             Some(*acc)
         })
@@ -114,7 +128,7 @@ impl Histogram {
 
     /// Sum of all observed values.
     pub(crate) fn sum(&self) -> f64 {
-        self.0.shards.sum_f64(self.0.bounds.len() + 1)
+        self.0.shards.sum_f64(self.0.len + 1)
     }
 
     /// Copies the current state.

@@ -30,9 +30,9 @@ pub(crate) struct Shards {
 
 /// The calling thread's shard of one [`Shards`], for a few updates in a row.
 pub(crate) struct Writer<'a> {
-    shards: &'a Shards,
-    shard: usize,
-    /// Whether the thread owns `shard` (the only writer there).
+    /// The shard's lines.
+    lines: &'a [Line],
+    /// Whether the thread owns the shard (the only writer there).
     owned: bool,
 }
 
@@ -52,17 +52,14 @@ impl Shards {
     /// The calling thread's shard.
     #[inline]
     pub(crate) fn writer(&self) -> Writer<'_> {
-        match owner::index() {
-            Some(shard) => Writer {
-                shards: self,
-                shard,
-                owned: true,
-            },
-            None => Writer {
-                shards: self,
-                shard: owner::COUNT,
-                owned: false,
-            },
+        let (shard, owned) = match owner::index() {
+            Some(shard) => (shard, true),
+            None => (owner::COUNT, false),
+        };
+        let start = shard * self.lines_per_shard;
+        Writer {
+            lines: &self.lines[start..start + self.lines_per_shard],
+            owned,
         }
     }
 
@@ -88,10 +85,16 @@ impl Shards {
 }
 
 impl Writer<'_> {
+    /// Slot `i` of the shard.
+    #[inline]
+    fn slot(&self, i: usize) -> &AtomicU64 {
+        &self.lines[i / SLOTS].0[i % SLOTS]
+    }
+
     /// Adds `n` to slot `i`.
     #[inline]
     pub(crate) fn add(&self, i: usize, n: u64) {
-        let cell = self.shards.slot(self.shard, i);
+        let cell = self.slot(i);
         if self.owned {
             // The only writer: nothing can come between the load and the store.
             cell.store(
@@ -106,7 +109,7 @@ impl Writer<'_> {
     /// Adds `v` to the `f64` stored as bits in slot `i`.
     #[inline]
     pub(crate) fn add_f64(&self, i: usize, v: f64) {
-        let cell = self.shards.slot(self.shard, i);
+        let cell = self.slot(i);
         let mut cur = cell.load(Ordering::Relaxed);
         if self.owned {
             cell.store((f64::from_bits(cur) + v).to_bits(), Ordering::Relaxed);
@@ -126,6 +129,7 @@ impl Writer<'_> {
 /// below [`owner::COUNT`] on its first update and gives it back when it exits, so that a shard
 /// never has two writers at once however many threads come and go.
 mod owner {
+    use std::cell::Cell;
     use std::sync::atomic::{AtomicU64, Ordering};
 
     /// Owned shards per value. Fixed, so that an index is valid for every value; a thread past
@@ -135,51 +139,76 @@ mod owner {
     /// Bit `i` set: index `i` is taken by a live thread.
     static TAKEN: AtomicU64 = AtomicU64::new(0);
 
-    /// A thread's index, released when the thread's locals are destroyed.
-    struct Owner(Option<usize>);
+    /// [`INDEX`] before the thread's first update.
+    const UNSET: u8 = u8::MAX;
+    /// [`INDEX`] of a thread without an owned shard: all were taken, or it gave its back.
+    const SHARED: u8 = COUNT as u8;
 
-    impl Owner {
-        fn take() -> Self {
-            let mut cur = TAKEN.load(Ordering::Acquire);
-            loop {
-                let free = (!cur).trailing_zeros() as usize;
-                if free >= COUNT {
-                    return Owner(None);
-                }
-                // Acquire pairs with the previous owner's release: its last writes to the
-                // shards happen before ours.
-                let taken = cur | 1 << free;
-                match TAKEN.compare_exchange_weak(cur, taken, Ordering::AcqRel, Ordering::Acquire) {
-                    Ok(_) => return Owner(Some(free)),
-                    Err(actual) => cur = actual,
-                }
-            }
-        }
+    thread_local! {
+        // Const-initialised and without a destructor, so that reading it is one thread-local
+        // load with no lazy-initialisation check, and it stays readable while the thread's other
+        // locals are destroyed.
+        static INDEX: Cell<u8> = const { Cell::new(UNSET) };
+        // Gives the index back when the thread exits.
+        static RELEASE: Release = const { Release };
     }
 
-    impl Drop for Owner {
+    struct Release;
+
+    impl Drop for Release {
         fn drop(&mut self) {
-            if let Some(i) = self.0 {
+            let i = INDEX.with(|c| c.replace(SHARED));
+            if i < SHARED {
+                // Release pairs with the next owner's acquire: our last writes to the shards
+                // happen before theirs.
                 TAKEN.fetch_and(!(1 << i), Ordering::Release);
             }
         }
     }
 
-    thread_local! {
-        static OWNER: Owner = Owner::take();
-    }
-
-    /// The calling thread's index; `None` when all are taken, or while the thread's locals are
-    /// being destroyed (an update from another local's destructor).
+    /// The calling thread's index; `None` when all are taken, or once the thread has started
+    /// exiting (an update from another local's destructor).
     #[inline]
     pub(crate) fn index() -> Option<usize> {
-        OWNER.try_with(|o| o.0).ok().flatten()
+        let mut i = INDEX.with(Cell::get);
+        if i == UNSET {
+            i = take();
+        }
+        (i < SHARED).then_some(i as usize)
+    }
+
+    #[cold]
+    fn take() -> u8 {
+        // Registering the release fails once the thread is exiting: then take nothing.
+        if RELEASE.try_with(|_| ()).is_err() {
+            INDEX.with(|c| c.set(SHARED));
+            return SHARED;
+        }
+        let mut cur = TAKEN.load(Ordering::Acquire);
+        let i = loop {
+            let free = (!cur).trailing_zeros() as usize;
+            if free >= COUNT {
+                break SHARED;
+            }
+            let taken = cur | 1 << free;
+            match TAKEN.compare_exchange_weak(cur, taken, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => break free as u8,
+                Err(actual) => cur = actual,
+            }
+        };
+        INDEX.with(|c| c.set(i));
+        i
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Mutex;
+
+    /// Held by the tests that take every owned index or expect a free one, so that they do not
+    /// run at the same time.
+    static OWNERS: Mutex<()> = Mutex::new(());
 
     #[test]
     fn shards_do_not_share_lines() {
@@ -208,6 +237,7 @@ mod tests {
 
     #[test]
     fn live_threads_own_distinct_shards() {
+        let _serial = OWNERS.lock().unwrap_or_else(|e| e.into_inner());
         let mine = owner::index();
         assert!(mine.is_some());
         let other = std::thread::scope(|s| s.spawn(owner::index).join().ok().flatten());
@@ -217,7 +247,18 @@ mod tests {
     }
 
     #[test]
+    fn exited_threads_give_their_shard_back() {
+        let _serial = OWNERS.lock().unwrap_or_else(|e| e.into_inner());
+        // One after another, more threads than there are owned shards each get one.
+        for _ in 0..owner::COUNT * 3 {
+            let owned = std::thread::spawn(owner::index).join().ok().flatten();
+            assert!(owned.is_some());
+        }
+    }
+
+    #[test]
     fn more_threads_than_owned_shards_lose_nothing() {
+        let _serial = OWNERS.lock().unwrap_or_else(|e| e.into_inner());
         let s = Shards::new(1);
         let threads = owner::COUNT + 8;
         let start = std::sync::Barrier::new(threads);
