@@ -71,5 +71,16 @@ if [ -x target/release/examples/perf-serve ]; then
   kill "${pids[-1]}"
 fi
 
+# The simulated agent itself, as a user runs it (richer content than perf-serve: conntrack,
+# FQDN, proxy), on 2 serving threads like antrea-ref's two Go procs.
+port=18352
+target/release/examples/sim-agent --listen "127.0.0.1:$port" --token-file "$tmp/token" \
+  --write-ca "$tmp/ca-sim-agent.pem" --threads 2 --seed 1 --duration 600 \
+  > "$out/sim-agent.log" 2>&1 &
+pids+=($!)
+wait_port $port
+load sim-agent $port "${pids[-1]}"
+kill "${pids[-1]}"
+
 step "tables"
 target/release/examples/bench-report target/criterion "$out" | tee "$out/tables.md"

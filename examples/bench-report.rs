@@ -208,12 +208,14 @@ fn server(log: &str) {
             .find(|(l, kv)| l == label && kv.get("connections").map(String::as_str) == Some("16"))
             .and_then(|(_, kv)| kv.get("MB/s")?.parse::<f64>().ok())
     };
-    if let (Some(ours), Some(go)) = (mbps("ours"), mbps("antrea-ref")) {
-        let (t, ok) = verdict(ours / go, Some((">=", 1.5)));
-        println!(
-            "\nExposition bytes/s at 16 connections, ours / antrea-ref: {:.2} (target {t}): {ok}.",
-            ours / go
-        );
+    for server in ["ours", "sim-agent"] {
+        if let (Some(ours), Some(go)) = (mbps(server), mbps("antrea-ref")) {
+            let (t, ok) = verdict(ours / go, Some((">=", 1.5)));
+            println!(
+                "\nExposition bytes/s at 16 connections, {server} / antrea-ref: {:.2} (target {t}): {ok}.",
+                ours / go
+            );
+        }
     }
     println!();
 }

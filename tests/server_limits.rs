@@ -202,11 +202,13 @@ async fn scrape_limits_answer_503() -> Result<(), BoxError> {
     let second = client::get_with_token(server.addr, config.clone(), "/metrics", TOKEN).await?;
     assert_eq!(second.status, 503);
     assert!(second.text().contains("Limit of concurrent requests"));
+    assert_eq!(second.header("retry-after"), Some("1"));
 
     // The first one runs past the scrape timeout.
     let first = tokio::time::timeout(Duration::from_secs(5), first).await???;
     assert_eq!(first.status, 503);
     assert!(first.text().contains("timed out"));
+    assert_eq!(first.header("retry-after"), Some("1"));
     assert_eq!(first.header("content-encoding"), None);
 
     // Dropping the release side unblocks every scrape; the slot frees once the first ends.

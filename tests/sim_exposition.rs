@@ -130,8 +130,13 @@ fn check_agent_values(text: &str) -> Result<(), BoxError> {
     Ok(())
 }
 
-/// Starts `name` with a fast tick and returns it with its CA and token.
-fn start(name: &str, dir: &TempDir, profile: Profile) -> Result<(Sim, String, String), BoxError> {
+/// Starts `name` with a fast tick on `threads` threads and returns it with its CA and token.
+fn start(
+    name: &str,
+    dir: &TempDir,
+    profile: Profile,
+    threads: &str,
+) -> Result<(Sim, String, String), BoxError> {
     let (token, ca) = (dir.file("run/token"), dir.file("run/ca.pem"));
     let mut args = vec![
         "--listen",
@@ -148,6 +153,8 @@ fn start(name: &str, dir: &TempDir, profile: Profile) -> Result<(Sim, String, St
         "11",
         "--duration",
         "120",
+        "--threads",
+        threads,
     ];
     if name == "sim-agent" {
         args.extend(["--flow-poll-interval", "50ms"]);
@@ -166,14 +173,21 @@ async fn scrape(sim: &Sim, ca: &str, token: &str) -> Result<String, BoxError> {
 
 #[tokio::test]
 async fn agent_exposition_conforms_and_is_consistent_in_every_scrape() -> Result<(), BoxError> {
-    for profile in Profile::ALL {
+    // One thread, and two: then scrapes run on other threads than the steps, at the same time.
+    for (profile, threads) in Profile::ALL.into_iter().zip(["1", "2"]) {
         let dir = TempDir::new("sim-expo-agent")?;
-        let (sim, ca, token) = start("sim-agent", &dir, profile)?;
-        // Scrapes land at random points of the 20 ms steps and 50 ms polls.
+        let (sim, ca, token) = start("sim-agent", &dir, profile, threads)?;
+        // Scrapes land at random points of the 20 ms steps and 50 ms polls, three at a time.
         for _ in 0..15 {
-            let text = scrape(&sim, &ca, &token).await?;
-            check_conformance(&text, Component::Agent, profile)?;
-            check_agent_values(&text)?;
+            let (a, b, c) = tokio::join!(
+                scrape(&sim, &ca, &token),
+                scrape(&sim, &ca, &token),
+                scrape(&sim, &ca, &token)
+            );
+            for text in [a?, b?, c?] {
+                check_conformance(&text, Component::Agent, profile)?;
+                check_agent_values(&text)?;
+            }
             tokio::time::sleep(Duration::from_millis(37)).await;
         }
     }
@@ -184,7 +198,7 @@ async fn agent_exposition_conforms_and_is_consistent_in_every_scrape() -> Result
 async fn controller_exposition_conforms() -> Result<(), BoxError> {
     for profile in Profile::ALL {
         let dir = TempDir::new("sim-expo-controller")?;
-        let (sim, ca, token) = start("sim-controller", &dir, profile)?;
+        let (sim, ca, token) = start("sim-controller", &dir, profile, "1")?;
         let text = scrape(&sim, &ca, &token).await?;
         check_conformance(&text, Component::Controller, profile)?;
         let queues: HashMap<_, _> = samples(&text)?
@@ -200,7 +214,7 @@ async fn controller_exposition_conforms() -> Result<(), BoxError> {
 #[tokio::test]
 async fn a_wrong_token_gets_401() -> Result<(), BoxError> {
     let dir = TempDir::new("sim-expo-401")?;
-    let (sim, ca, _) = start("sim-agent", &dir, Profile::Latest)?;
+    let (sim, ca, _) = start("sim-agent", &dir, Profile::Latest, "1")?;
     let config = suite::client::config(&ca)?;
     let response = suite::client::get_with_token(sim.addr, config, "/metrics", "wrong").await?;
     assert_eq!(response.status, 401);

@@ -26,7 +26,7 @@ use clap::Parser;
 use cli::Cli;
 use conntrack::{ProcConntrack, PROC_NETFILTER};
 use node::Node;
-use sim::run::{main_with, registry, serve_while, Failure};
+use sim::run::{main_with, serve_while, served, Failure};
 use sim::snapshot::StepLock;
 use std::path::Path;
 use std::process::ExitCode;
@@ -39,7 +39,7 @@ const SUMMARY_EVERY: Duration = Duration::from_secs(60);
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    main_with("sim-agent", run(cli))
+    main_with("sim-agent", cli.common.threads, run(cli))
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
@@ -57,7 +57,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let metrics =
         AgentMetrics::unregistered(profile).map_err(|e| Failure::Runtime(e.to_string()))?;
     let lock = StepLock::default();
-    let registry = registry(metrics.collector().clone(), &lock)?;
+    let served = served(metrics.collector().clone(), &lock)?;
     let node = Node::new(&metrics, cli.node_config(seed), real);
     tracing::info!(seed, %profile, tick_ms = cli.common.tick_ms,
         flow_poll_interval = ?cli.flow_poll_interval, "simulating an Antrea agent");
@@ -65,7 +65,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     serve_while(
         "Antrea agent",
         &options,
-        registry,
+        served,
         cli.common.duration,
         |stop| simulate(node, lock, tick, poll, stop),
     )

@@ -17,7 +17,7 @@ use antrea_metrics::ControllerMetrics;
 use clap::Parser;
 use cli::Cli;
 use cluster::Cluster;
-use sim::run::{main_with, registry, serve_while, Failure};
+use sim::run::{main_with, serve_while, served, Failure};
 use sim::snapshot::StepLock;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -29,7 +29,7 @@ const SUMMARY_EVERY: Duration = Duration::from_secs(60);
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    main_with("sim-controller", run(cli))
+    main_with("sim-controller", cli.common.threads, run(cli))
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
@@ -42,14 +42,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let metrics =
         ControllerMetrics::unregistered(profile).map_err(|e| Failure::Runtime(e.to_string()))?;
     let lock = StepLock::default();
-    let registry = registry(metrics.collector().clone(), &lock)?;
+    let served = served(metrics.collector().clone(), &lock)?;
     let cluster = Cluster::new(&metrics, cli.cluster_config(seed));
     tracing::info!(seed, %profile, tick_ms = cli.common.tick_ms, "simulating an Antrea controller");
     let tick = cli.common.tick();
     serve_while(
         "Antrea controller",
         &options,
-        registry,
+        served,
         cli.common.duration,
         |stop| simulate(cluster, lock, tick, stop),
     )

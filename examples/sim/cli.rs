@@ -59,6 +59,12 @@ pub struct CommonArgs {
     #[arg(long, value_name = "MS", default_value_t = 1000,
           value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
     pub tick_ms: u64,
+
+    /// Threads serving scrapes (and stepping the simulation). One is plenty for Prometheus;
+    /// more lets load tests use every core, as Antrea's Go runtime does.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: u16,
 }
 
 /// What the two simulators' defaults differ in.

@@ -4,10 +4,11 @@
 use crate::sim::cli::{Auth, ServeOptions};
 use crate::sim::serve::{banner, ensure_token_file, Server, StopSignals};
 use crate::sim::snapshot::{Consistent, StepLock};
-use antrea_metrics::prometheus::core::Collector;
 use antrea_metrics::prometheus::Registry;
+use antrea_metrics::Exposition;
 use std::future::Future;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -20,8 +21,13 @@ pub enum Failure {
     Runtime(String),
 }
 
-/// Sets up logging and a runtime, runs `body`, and turns its outcome into an exit code.
-pub fn main_with<F: Future<Output = Result<(), Failure>>>(name: &str, body: F) -> ExitCode {
+/// Sets up logging and a runtime of `threads` threads, runs `body`, and turns its outcome into
+/// an exit code.
+pub fn main_with<F: Future<Output = Result<(), Failure>>>(
+    name: &str,
+    threads: u16,
+    body: F,
+) -> ExitCode {
     // RUST_LOG overrides; info shows the start, periodic summaries and the stop.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -30,11 +36,15 @@ pub fn main_with<F: Future<Output = Result<(), Failure>>>(name: &str, body: F) -
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    // One thread is plenty for a simulation step and a few scrapes, and keeps steps ordered.
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    // Steps stay in order either way: one task runs them all.
+    let mut builder = if threads > 1 {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(usize::from(threads));
+        b
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("{name}: cannot start the async runtime: {e}");
@@ -54,28 +64,36 @@ pub fn main_with<F: Future<Output = Result<(), Failure>>>(name: &str, body: F) -
     }
 }
 
-/// A registry holding `families` gathered under `lock`, plus the process metrics Antrea's
-/// processes expose too.
-pub fn registry<C: Collector + 'static>(families: C, lock: &StepLock) -> Result<Registry, Failure> {
-    let registry = Registry::new();
-    let consistent = Consistent {
-        inner: families,
-        lock: lock.clone(),
-    };
-    registry
-        .register(Box::new(consistent))
-        .map_err(|e| Failure::Runtime(format!("cannot register the metrics: {e}")))?;
-    antrea_metrics::register_process_metrics(&registry)
-        .map_err(|e| Failure::Runtime(e.to_string()))?;
-    Ok(registry)
+/// What a simulator serves: its component's families, encoded under the step lock, then a
+/// registry with the process metrics Antrea's processes expose too (and, with Kubernetes auth,
+/// the review metrics).
+pub struct Served {
+    /// The component's families.
+    pub families: Arc<dyn Exposition>,
+    /// Everything else.
+    pub registry: Registry,
 }
 
-/// Serves `registry` and runs `simulate` until Ctrl-C, SIGTERM or `duration`; `simulate`
+/// Serves `families` consistently with the steps under `lock`, plus the process metrics.
+pub fn served<E: Exposition + 'static>(families: E, lock: &StepLock) -> Result<Served, Failure> {
+    let registry = Registry::new();
+    antrea_metrics::register_process_metrics(&registry)
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
+    Ok(Served {
+        families: Arc::new(Consistent {
+            inner: families,
+            lock: lock.clone(),
+        }),
+        registry,
+    })
+}
+
+/// Serves `served` and runs `simulate` until Ctrl-C, SIGTERM or `duration`; `simulate`
 /// must return once its receiver turns true. Prints the banner once the port is bound.
 pub async fn serve_while<S, F>(
     what: &str,
     options: &ServeOptions,
-    registry: Registry,
+    served: Served,
     duration: Option<Duration>,
     simulate: S,
 ) -> Result<(), Failure>
@@ -87,7 +105,7 @@ where
     if let Auth::TokenFile(path) = &options.auth {
         ensure_token_file(path).map_err(Failure::Usage)?;
     }
-    let server = Server::bind(options, registry)
+    let server = Server::bind(options, served)
         .await
         .map_err(Failure::Usage)?;
     let addr = server.local_addr();

@@ -2,7 +2,7 @@
 //! Ctrl-C, SIGTERM or `--duration`.
 
 use crate::sim::cli::{Auth, ServeOptions, Tls};
-use antrea_metrics::prometheus::Registry;
+use crate::sim::run::Served;
 use antrea_metrics::server::kube::{ApiServerConfig, KubeAuth};
 use antrea_metrics::server::{MetricsServer, StaticTokens, TlsSource};
 use std::fmt::Write as _;
@@ -107,8 +107,9 @@ pub struct Server {
 
 impl Server {
     /// Loads the certificate and token, binds `options.listen`, and writes the self-signed
-    /// certificate's CA; serves `registry` once run.
-    pub async fn bind(options: &ServeOptions, registry: Registry) -> Result<Self, String> {
+    /// certificate's CA; serves `served` once run.
+    pub async fn bind(options: &ServeOptions, served: Served) -> Result<Self, String> {
+        let Served { families, registry } = served;
         let tls = match &options.tls {
             // The certificate covers localhost, 127.0.0.1 and ::1; a specific address given to
             // --listen (a Pod IP) is added, so scrapers can verify it against the CA too.
@@ -124,7 +125,11 @@ impl Server {
         };
         let builder = MetricsServer::builder()
             .listen(options.listen)
+            .exposition(families)
             .registry(registry.clone())
+            // Antrea's API server takes hundreds of concurrent reads; the library's default of
+            // 4 would answer `503` to a load test a real agent serves.
+            .max_inflight_scrapes(64)
             .tls(tls);
         let builder = match &options.auth {
             // Re-read at most every 10 s, so a rotated token file takes effect without a restart.

@@ -1,12 +1,11 @@
 //! Scrapes that see one simulation step whole.
 //!
 //! A step changes many gauges that belong together (per-table flow counts and their total;
-//! the conntrack counts). The simulator holds [`StepLock`] while it steps, and the registry
-//! gathers through [`Consistent`], which takes the same lock, so a scrape never sees half a
+//! the conntrack counts). The simulator holds [`StepLock`] while it steps, and the server
+//! encodes through [`Consistent`], which takes the same lock, so a scrape never sees half a
 //! step: the invariants the simulators promise hold in every scrape, not just on average.
 
-use antrea_metrics::prometheus::core::{Collector, Desc};
-use antrea_metrics::prometheus::proto::MetricFamily;
+use antrea_metrics::Exposition;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// Held by the simulator for the length of one step.
@@ -21,21 +20,20 @@ impl StepLock {
     }
 }
 
-/// A collector that gathers `inner` only between two steps.
-pub struct Consistent<C> {
-    /// The collector to gather (a component's families).
-    pub inner: C,
+/// A component's families, encoded only between two steps.
+///
+/// It is an [`Exposition`], not a registry collector, so that scrapes take the library's direct
+/// text path (one buffer, no per-series allocation) rather than `gather()`.
+pub struct Consistent<E> {
+    /// The families to encode (a component's metrics).
+    pub inner: E,
     /// The simulator's step lock.
     pub lock: StepLock,
 }
 
-impl<C: Collector> Collector for Consistent<C> {
-    fn desc(&self) -> Vec<&Desc> {
-        self.inner.desc()
-    }
-
-    fn collect(&self) -> Vec<MetricFamily> {
+impl<E: Exposition> Exposition for Consistent<E> {
+    fn encode_text(&self, out: &mut Vec<u8>) -> antrea_metrics::Result<()> {
         let _step = self.lock.hold();
-        self.inner.collect()
+        self.inner.encode_text(out)
     }
 }

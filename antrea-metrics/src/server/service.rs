@@ -111,10 +111,7 @@ async fn authorize<B>(app: &App, req: &Request<B>, path: &str) -> Result<(), Res
 /// blocking task, so a timed-out scrape still counts against the limit until it really ends.
 async fn scrape(app: &App, gzip: bool) -> Resp {
     let Ok(permit) = Arc::clone(&app.scrapes).try_acquire_owned() else {
-        return plain(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Limit of concurrent requests reached, try again later.\n",
-        );
+        return unavailable("Limit of concurrent requests reached, try again later.\n");
     };
     let sources = app.sources.clone();
     let level = app.gzip_level;
@@ -129,7 +126,7 @@ async fn scrape(app: &App, gzip: bool) -> Resp {
     match tokio::time::timeout(app.scrape_timeout, task).await {
         Err(_) => {
             tracing::warn!(timeout = ?app.scrape_timeout, "scrape timed out");
-            plain(StatusCode::SERVICE_UNAVAILABLE, "scrape timed out\n")
+            unavailable("scrape timed out\n")
         }
         Ok(Err(err)) => {
             tracing::error!(error = %err, "scrape task failed");
@@ -160,6 +157,15 @@ async fn scrape(app: &App, gzip: bool) -> Resp {
             resp
         }
     }
+}
+
+/// `503` with a `Retry-After` of one second: the scrapes in the way take milliseconds, so
+/// clients that honour it (curl `--retry`, load balancers) come back soon but not at once.
+fn unavailable(text: &'static str) -> Resp {
+    let mut resp = plain(StatusCode::SERVICE_UNAVAILABLE, text);
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    resp
 }
 
 fn encode(sources: &[Arc<dyn Exposition>], gzip: bool, level: u32) -> crate::Result<Vec<u8>> {
