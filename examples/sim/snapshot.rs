@@ -6,17 +6,23 @@
 //! step: the invariants the simulators promise hold in every scrape, not just on average.
 
 use antrea_metrics::Exposition;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-/// Held by the simulator for the length of one step.
+/// Held by the simulator for the length of one step, and shared by the scrapes between steps.
 #[derive(Clone, Debug, Default)]
-pub struct StepLock(Arc<Mutex<()>>);
+pub struct StepLock(Arc<RwLock<()>>);
 
 impl StepLock {
     /// Waits for any scrape in progress, and keeps scrapes out until the guard is dropped.
-    pub fn hold(&self) -> MutexGuard<'_, ()> {
+    pub fn hold(&self) -> RwLockWriteGuard<'_, ()> {
         // The lock guards no data, so a panic while holding it leaves nothing inconsistent.
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        self.0.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits for a step in progress, and keeps steps (not other scrapes) out until the guard
+    /// is dropped.
+    pub fn scrape(&self) -> RwLockReadGuard<'_, ()> {
+        self.0.read().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -33,7 +39,7 @@ pub struct Consistent<E> {
 
 impl<E: Exposition> Exposition for Consistent<E> {
     fn encode_text(&self, out: &mut Vec<u8>) -> antrea_metrics::Result<()> {
-        let _step = self.lock.hold();
+        let _between_steps = self.lock.scrape();
         self.inner.encode_text(out)
     }
 }
