@@ -65,16 +65,33 @@ impl HistogramSnapshot {
 }
 
 impl Histogram {
-    /// A histogram with the given finite upper bounds, in increasing order.
+    /// A histogram with the given upper bounds.
+    ///
+    /// The bounds are sorted and deduplicated, and `+Inf` and NaN are dropped (the `+Inf`
+    /// bucket is always there), so that any list gives a valid exposition: Prometheus rejects
+    /// buckets whose cumulative counts go down or repeat an `le`.
+    ///
+    /// ```
+    /// use antrea_metrics::{Histogram, Unit};
+    /// let h = Histogram::new(&[1.0, 0.5, f64::INFINITY, 1.0], Unit::Seconds);
+    /// assert_eq!(h.bounds(), &[0.5, 1.0]);
+    /// ```
     pub fn new(bounds: &[f64], unit: Unit) -> Self {
+        let mut padded: Vec<f64> = bounds
+            .iter()
+            .copied()
+            .filter(|b| !b.is_nan() && *b != f64::INFINITY)
+            .collect();
+        padded.sort_by(f64::total_cmp);
+        padded.dedup();
+        let len = padded.len();
+        padded.resize(len.next_multiple_of(LANES), f64::INFINITY);
         // Slots start at 0, which is also the bit pattern of the sum 0.0.
-        let mut padded = bounds.to_vec();
-        padded.resize(bounds.len().next_multiple_of(LANES), f64::INFINITY);
         Histogram(Arc::new(Core {
             padded: padded.into(),
-            len: bounds.len(),
+            len,
             unit,
-            shards: Shards::new(bounds.len() + 2),
+            shards: Shards::new(len + 2),
         }))
     }
 
@@ -151,6 +168,22 @@ mod tests {
             h.observe(v);
         }
         assert_eq!(h.snapshot().cumulative, vec![3, 5, 8]);
+    }
+
+    #[test]
+    fn any_bound_list_gives_increasing_finite_bounds() {
+        let h = Histogram::new(
+            &[5.0, f64::NAN, -1.0, 5.0, f64::INFINITY, f64::NEG_INFINITY, 0.0],
+            Unit::Seconds,
+        );
+        assert_eq!(h.bounds(), &[f64::NEG_INFINITY, -1.0, 0.0, 5.0]);
+        for v in [-2.0, 0.0, 3.0, 7.0] {
+            h.observe(v);
+        }
+        assert_eq!(h.snapshot().cumulative, vec![0, 1, 2, 3, 4]);
+        let none = Histogram::new(&[f64::INFINITY], Unit::Seconds);
+        none.observe(1.0);
+        assert_eq!(none.snapshot().cumulative, vec![1]);
     }
 
     #[test]
