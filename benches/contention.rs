@@ -12,12 +12,21 @@ use std::time::{Duration, Instant};
 
 /// Runs `op` `iters` times on each of `threads` threads, started together, and returns the
 /// wall time from the common start to the last thread's end (thread start-up excluded).
+///
+/// Thread `i` is pinned to the `i`-th CPU the process may use: every sample starts new threads,
+/// and the scheduler can take milliseconds to move two of them onto two CPUs, which would
+/// measure its placement instead of the two threads working side by side.
 fn run(threads: usize, iters: u64, op: &(impl Fn() + Sync)) -> Duration {
     let barrier = Barrier::new(threads);
+    let cpus = core_affinity::get_core_ids().unwrap_or_default();
     let spans: Vec<(Instant, Instant)> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
+            .map(|i| {
+                let (barrier, cpu) = (&barrier, cpus.get(i).copied());
+                s.spawn(move || {
+                    if let Some(cpu) = cpu {
+                        core_affinity::set_for_current(cpu);
+                    }
                     barrier.wait();
                     let start = Instant::now();
                     for _ in 0..iters {

@@ -173,7 +173,15 @@ mod tests {
     #[test]
     fn any_bound_list_gives_increasing_finite_bounds() {
         let h = Histogram::new(
-            &[5.0, f64::NAN, -1.0, 5.0, f64::INFINITY, f64::NEG_INFINITY, 0.0],
+            &[
+                5.0,
+                f64::NAN,
+                -1.0,
+                5.0,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                0.0,
+            ],
             Unit::Seconds,
         );
         assert_eq!(h.bounds(), &[f64::NEG_INFINITY, -1.0, 0.0, 5.0]);
