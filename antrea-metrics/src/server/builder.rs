@@ -81,13 +81,35 @@ impl MetricsServerBuilder {
     }
 
     /// Adds a source of metrics; sources are concatenated in the order added.
+    ///
+    /// The catalogue's components are sources themselves, and serving one directly skips the
+    /// `gather()` a registry needs: a scrape is encoded straight into one buffer instead of
+    /// building a `MetricFamily` per family and a `Metric` per series (about 2,000 allocations
+    /// for a realistic agent).
+    ///
+    /// ```no_run
+    /// use antrea_metrics::server::{MetricsServer, StaticTokens};
+    /// use antrea_metrics::{AgentMetrics, FlowOp, Profile};
+    /// use std::sync::Arc;
+    /// # async fn run() -> antrea_metrics::Result<()> {
+    /// let agent = AgentMetrics::unregistered(Profile::Latest)?;
+    /// let server = MetricsServer::builder()
+    ///     .exposition(Arc::new(agent.clone()))
+    ///     .static_tokens(StaticTokens::from_file("/etc/antrea-metrics/tokens")?)
+    ///     .build()
+    ///     .await?;
+    /// agent.ovs_flow_ops_count.get(FlowOp::Add).inc();
+    /// server.serve(std::future::pending()).await
+    /// # }
+    /// ```
     #[must_use]
     pub fn exposition(mut self, source: Arc<dyn Exposition>) -> Self {
         self.sources.push(source);
         self
     }
 
-    /// Adds a registry to serve.
+    /// Adds a registry to serve; each scrape runs its `gather()`. For the catalogue's
+    /// components, [`exposition`](Self::exposition) is the cheaper way.
     #[must_use]
     pub fn registry(self, registry: prometheus::Registry) -> Self {
         self.exposition(Arc::new(registry))
