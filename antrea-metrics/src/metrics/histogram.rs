@@ -43,7 +43,7 @@ struct Core {
     /// Number of finite bounds.
     len: usize,
     unit: Unit,
-    /// Per shard: non-cumulative counts (`bounds.len() + 1` slots, the last being `+Inf`), then
+    /// Per shard: non-cumulative counts (`len + 1` slots, the last being `+Inf`), then
     /// the sum as `f64` bits.
     shards: Shards,
 }
