@@ -46,6 +46,18 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A folder for a file the server writes (the self-signed CA) could not be created.
+    #[cfg(feature = "server")]
+    #[error("creating the folder {folder} for the {field} file failed: {source} (create it yourself, or choose a writable location)")]
+    CreateFolder {
+        /// Which setting named the file.
+        field: &'static str,
+        /// The first folder that could not be created.
+        folder: std::path::PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
     /// A PEM file held no usable certificate or key.
     #[cfg(feature = "server")]
     #[error("the {field} file {path} is not valid PEM: {source} (give a PEM file with the expected item)")]

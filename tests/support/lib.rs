@@ -2,6 +2,7 @@
 
 pub mod certs;
 pub mod client;
+pub mod errors;
 pub mod hostile;
 pub mod keepalive;
 pub mod kube_stub;

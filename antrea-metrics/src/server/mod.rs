@@ -25,6 +25,7 @@
 
 mod auth;
 mod builder;
+mod ca_file;
 mod cert;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
