@@ -15,3 +15,10 @@ pub mod tools;
 
 /// The error type of every helper: tests propagate it with `?`.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The README's Rust snippets, compiled and run as doctests of this (unpublished) package:
+/// the library's package cannot include a file outside its folder without breaking
+/// `cargo package`.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
