@@ -24,6 +24,7 @@ pub enum Error {
     UnknownProfile(String),
     /// A file the server needs could not be read.
     #[cfg(feature = "server")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
     #[error("reading the {field} file {path} failed: {source} (check that the path exists and is readable)")]
     ReadFile {
         /// Which setting named the file (e.g. `tls cert`, `static tokens`).
@@ -36,6 +37,7 @@ pub enum Error {
     },
     /// A file the server writes (the self-signed CA) could not be written.
     #[cfg(feature = "server")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
     #[error("writing the {field} file {path} failed: {source} (check that the directory exists and is writable)")]
     WriteFile {
         /// Which setting named the file.
@@ -48,6 +50,7 @@ pub enum Error {
     },
     /// A folder for a file the server writes (the self-signed CA) could not be created.
     #[cfg(feature = "server")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
     #[error("creating the folder {folder} for the {field} file failed: {source} (create it yourself, or choose a writable location)")]
     CreateFolder {
         /// Which setting named the file.
@@ -60,6 +63,7 @@ pub enum Error {
     },
     /// A PEM file held no usable certificate or key.
     #[cfg(feature = "server")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
     #[error("the {field} file {path} is not valid PEM: {source} (give a PEM file with the expected item)")]
     Pem {
         /// Which setting named the file.
@@ -72,6 +76,7 @@ pub enum Error {
     },
     /// The TLS configuration was rejected (mismatched key, no usable cipher suite, bad CA...).
     #[cfg(feature = "server")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
     #[error(
         "the TLS setting {field} is invalid: {source} (fix the setting or the files it names)"
     )]
@@ -84,10 +89,12 @@ pub enum Error {
     },
     /// Generating the self-signed certificate failed.
     #[cfg(feature = "server")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
     #[error("generating the self-signed certificate failed: {0} (check the extra DNS names and IPs given)")]
     SelfSigned(#[source] rcgen::Error),
     /// Binding or configuring the listening socket failed.
     #[cfg(feature = "server")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
     #[error("listening on {addr} failed: {source} (pick a free port, or an address of this host)")]
     Listen {
         /// The address (or `listener` for a listener handed in).
@@ -98,6 +105,7 @@ pub enum Error {
     },
     /// A server setting has a value that cannot work; there is no underlying cause.
     #[cfg(feature = "server")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
     #[error("the server setting {field} is invalid: {reason}")]
     Config {
         /// Which setting.
@@ -107,6 +115,7 @@ pub enum Error {
     },
     /// A certificate and private key do not belong together, or the key cannot be used.
     #[cfg(feature = "server")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
     #[error("the TLS key {key} cannot serve the certificate {cert}: {source} (give the key that matches the certificate)")]
     CertKey {
         /// The certificate file.
@@ -119,6 +128,7 @@ pub enum Error {
     },
     /// Compressing a scrape response failed.
     #[cfg(feature = "server")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
     #[error(
         "gzip-compressing the metrics failed: {source} (lower the gzip level or disable gzip)"
     )]
@@ -129,6 +139,7 @@ pub enum Error {
     },
     /// Connecting to the Kubernetes API server (TCP or TLS) failed.
     #[cfg(feature = "kube-auth")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "kube-auth")))]
     #[error("connecting to the Kubernetes API server {server} failed: {source} (check the server address, that it is reachable from here, and that the CA bundle is the cluster's)")]
     KubeConnect {
         /// The API server URL.
@@ -139,6 +150,7 @@ pub enum Error {
     },
     /// Sending a review to the Kubernetes API server or reading its answer failed.
     #[cfg(feature = "kube-auth")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "kube-auth")))]
     #[error("exchanging the {review} with the Kubernetes API server failed: {} (the connection broke, e.g. the API server refused the client certificate, or the answer was too large; check the API server's health)", causes(source.as_ref()))]
     KubeRequest {
         /// `TokenReview` or `SubjectAccessReview`.
@@ -149,6 +161,7 @@ pub enum Error {
     },
     /// The Kubernetes API server did not answer a review in time.
     #[cfg(feature = "kube-auth")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "kube-auth")))]
     #[error("the Kubernetes API server did not answer the {review} within {timeout:?} (check the API server's health, or raise the review timeout)")]
     KubeTimeout {
         /// `TokenReview` or `SubjectAccessReview`.
@@ -158,6 +171,7 @@ pub enum Error {
     },
     /// The Kubernetes API server refused a review (not a negative answer: an HTTP error).
     #[cfg(feature = "kube-auth")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "kube-auth")))]
     #[error("the Kubernetes API server refused the {review} with HTTP {status}: {message} (401: the agent's own token is invalid; 403: grant its ServiceAccount `create` on tokenreviews and subjectaccessreviews)")]
     KubeStatus {
         /// `TokenReview` or `SubjectAccessReview`.
@@ -169,6 +183,7 @@ pub enum Error {
     },
     /// A review could not be encoded, or the API server's answer was not a valid review.
     #[cfg(feature = "kube-auth")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "kube-auth")))]
     #[error("the {review} JSON is invalid: {source} (check that the server is a Kubernetes API server of version 1.19 or later)")]
     KubeJson {
         /// `TokenReview` or `SubjectAccessReview`.
@@ -179,6 +194,7 @@ pub enum Error {
     },
     /// A kubeconfig file is not valid YAML of the kubeconfig shape.
     #[cfg(feature = "kube-auth")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "kube-auth")))]
     #[error("the kubeconfig {path} is invalid: {source} (check it with `kubectl config view --kubeconfig <path>`)")]
     Kubeconfig {
         /// The kubeconfig file.

@@ -22,6 +22,8 @@
 //! - [`global`]: lazily registered handles in the default registry.
 //! - [`Exposition`]: anything a `/metrics` endpoint can serve.
 #![deny(missing_docs)]
+// docs.rs (see Cargo.toml) marks feature-gated items with the feature they need.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
 mod agent;
@@ -43,6 +45,7 @@ mod proto_text;
 mod proxy;
 mod reference;
 #[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod server;
 mod text;
 
@@ -58,6 +61,7 @@ pub use labeled::ByLabel;
 pub use labels::{EvictionReason, FlowOp, IpFamily, LabelValue, MeterId, Profile, TableId};
 pub use metrics::{Counter, CounterMode, Gauge, Histogram, HistogramSnapshot, Unit};
 #[cfg(all(feature = "process", target_os = "linux"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "process", target_os = "linux"))))]
 pub use process::register_process_metrics;
 pub use prometheus;
 pub use proxy::{ProxyFamilyMetrics, ProxyMetrics};

@@ -32,6 +32,7 @@ mod cert;
 pub mod fuzzing;
 mod head_timeout;
 #[cfg(feature = "kube-auth")]
+#[cfg_attr(docsrs, doc(cfg(feature = "kube-auth")))]
 pub mod kube;
 mod limits;
 mod metrics;
