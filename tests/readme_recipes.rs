@@ -154,7 +154,7 @@ fn prometheus(recipe: &Recipe, tmp: &Path) {
                 .iter()
                 .any(|t| t["labels"]["job"] == job && t["health"] == "up")
         };
-        (up("antrea-agents") && up("antrea-controllers")).then(|| active.len())
+        (up("antrea-agents") && up("antrea-controllers")).then_some(active.len())
     });
     match up {
         Ok(count) => assert_eq!(count, 2, "targets: both simulators and nothing else"),
