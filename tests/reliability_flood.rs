@@ -400,3 +400,47 @@ async fn when_every_connection_is_busy_the_new_one_is_refused() -> Result<(), Bo
     assert_eq!(evicted(&registry, "idle"), 1.0);
     server.stop().await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http2_connection_is_evictable_only_while_no_stream_is_open() -> Result<(), BoxError> {
+    let (gate, mut entered) = Gated::new();
+    let gate = Arc::new(gate);
+    let builder = flood_builder()?.exposition(gate.clone()).max_connections(2);
+    let (server, registry) = start(builder).await?;
+    let h2_config = client::config_h2(server.ca()?)?;
+    let get = |path: &str| {
+        http::Request::get(format!("https://localhost{path}"))
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .body(())
+    };
+
+    // One HTTP/2 connection that made a request and has no stream open now...
+    let tls = client::connect(server.addr, h2_config.clone()).await?;
+    let (send, conn) = h2::client::handshake(tls).await?;
+    let idle_conn = tokio::spawn(conn);
+    let mut send = send.ready().await?;
+    let (resp, _) = send.send_request(get("/healthz")?, true)?;
+    assert_eq!(resp.await?.status(), 200);
+    // ...and one with a scrape open on a stream.
+    let tls = client::connect(server.addr, h2_config).await?;
+    let (send_busy, conn) = h2::client::handshake(tls).await?;
+    let busy_conn = tokio::spawn(conn);
+    let mut send_busy = send_busy.ready().await?;
+    let (resp, _) = send_busy.send_request(get("/metrics")?, true)?;
+    let scrape = tokio::spawn(resp);
+    tokio::time::timeout(Duration::from_secs(5), entered.recv())
+        .await?
+        .ok_or("gate dropped")?;
+
+    // A newcomer closes the idle HTTP/2 connection, not the busy one.
+    let newcomer = client::connect(server.addr, client::config(server.ca()?)?).await?;
+    tokio::time::timeout(Duration::from_secs(5), idle_conn).await??.ok();
+    assert_eq!(evicted(&registry, "idle"), 1.0);
+    assert!(!busy_conn.is_finished() && !scrape.is_finished());
+    gate.release();
+    let resp = tokio::time::timeout(Duration::from_secs(5), scrape).await???;
+    assert_eq!(resp.status(), 200);
+    drop((newcomer, send, send_busy));
+    assert_serves(&server).await?;
+    server.stop().await
+}
