@@ -36,7 +36,7 @@ async fn the_accept_loop_backs_off_on_emfile_and_recovers() -> Result<(), BoxErr
     // Lower the soft limit to a little above what is open, then take every descriptor left
     // but one, so that the next connection gets the client's end and the server none.
     let original = getrlimit(Resource::Nofile);
-    let mut low = original.clone();
+    let mut low = original;
     low.current = Some(highest_fd()? + 32);
     setrlimit(Resource::Nofile, low)?;
     let mut filler = Vec::new();
@@ -53,13 +53,18 @@ async fn the_accept_loop_backs_off_on_emfile_and_recovers() -> Result<(), BoxErr
     assert!(full, "the lowered limit was not reached");
     filler.pop();
     let socket = TcpSocket::new_v4()?;
-    let _waiting = tokio::time::timeout(Duration::from_secs(5), socket.connect(server.addr)).await??;
+    let _waiting =
+        tokio::time::timeout(Duration::from_secs(5), socket.connect(server.addr)).await??;
 
     // The connection waits in the backlog while the server retries with growing pauses.
     tokio::time::sleep(STARVED).await;
     let failures = logs.text().matches(FAILED).count();
     println!("accept failures logged while starved for {STARVED:?}: {failures}");
-    assert!(failures >= 1, "the server never hit EMFILE:\n{}", logs.text());
+    assert!(
+        failures >= 1,
+        "the server never hit EMFILE:\n{}",
+        logs.text()
+    );
     // The first failure, then pauses of 5, 10, 20, ... 320 ms (635 ms in all) fit at most 7
     // retries in 600 ms (sleeps only ever run late); a spinning loop would log thousands, and
     // a fixed 50 ms pause 12.

@@ -63,7 +63,11 @@ fn server_metric(registry: &Registry, name: &str, label: Option<(&str, &str)>) -
         .get_metric()
         .iter()
         .filter(|m| {
-            label.is_none_or(|(k, v)| m.get_label().iter().any(|l| l.name() == k && l.value() == v))
+            label.is_none_or(|(k, v)| {
+                m.get_label()
+                    .iter()
+                    .any(|l| l.name() == k && l.value() == v)
+            })
         })
         .map(|m| m.get_counter().get_value() + m.get_gauge().get_value())
         .sum()
@@ -129,7 +133,11 @@ async fn silent_floods_never_keep_a_scraper_out() -> Result<(), BoxError> {
     // Both kinds of silence made room: connections in their handshake and after it.
     assert!(evicted(&registry, "handshake") > 0.0);
     assert!(evicted(&registry, "silent") > 0.0);
-    assert_eq!(rejected(&registry), 0.0, "nothing was busy, so nothing is refused");
+    assert_eq!(
+        rejected(&registry),
+        0.0,
+        "nothing was busy, so nothing is refused"
+    );
     assert!(renewed > 0, "the flood went on while the scraper scraped");
     assert_serves(&server).await?;
     drop(flood);
@@ -188,7 +196,13 @@ async fn a_flood_from_one_address_leaves_the_other_addresses_scraping() -> Resul
     let fresh = IpAddr::from([127, 0, 0, 6]);
     let latencies =
         Latencies::scrape_from(fresh, server.addr, config, TRIES, EVERY, DEMO_LINE).await?;
-    report("one address floods, others scrape", &registry, &flood, took, &latencies);
+    report(
+        "one address floods, others scrape",
+        &registry,
+        &flood,
+        took,
+        &latencies,
+    );
     let _ = stop.send(());
     renewing.await?;
 
@@ -243,7 +257,11 @@ async fn a_hung_source_holds_one_thread_and_every_scrape_ends_by_its_deadline(
     tokio::time::sleep(Duration::from_millis(200)).await;
     let (third, _) = scrape(None).await??;
     assert_eq!(third.status, 503);
-    assert!(third.text().contains("Limit of concurrent requests"), "{}", third.text());
+    assert!(
+        third.text().contains("Limit of concurrent requests"),
+        "{}",
+        third.text()
+    );
     for waiting in [first, second] {
         let (resp, took) = waiting.await??;
         assert_eq!(resp.status, 503, "{}", resp.text());
@@ -434,7 +452,9 @@ async fn an_http2_connection_is_evictable_only_while_no_stream_is_open() -> Resu
 
     // A newcomer closes the idle HTTP/2 connection, not the busy one.
     let newcomer = client::connect(server.addr, client::config(server.ca()?)?).await?;
-    tokio::time::timeout(Duration::from_secs(5), idle_conn).await??.ok();
+    tokio::time::timeout(Duration::from_secs(5), idle_conn)
+        .await??
+        .ok();
     assert_eq!(evicted(&registry, "idle"), 1.0);
     assert!(!busy_conn.is_finished() && !scrape.is_finished());
     gate.release();

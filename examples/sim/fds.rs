@@ -28,7 +28,7 @@ pub fn raise_open_file_limit() -> Result<Raised, String> {
         });
     }
     limit.current = limit.maximum;
-    setrlimit(Resource::Nofile, limit.clone()).map_err(|err| {
+    setrlimit(Resource::Nofile, limit).map_err(|err| {
         format!(
             "cannot raise the open-file limit from {before:?} to {:?}: {err}",
             limit.maximum

@@ -75,8 +75,8 @@ impl Flood {
         let half = b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bear";
         for _ in 0..waves.half_heads {
             let sent = async {
-                let mut tls = client::connect_from(self.source, self.addr, self.config.clone())
-                    .await?;
+                let mut tls =
+                    client::connect_from(self.source, self.addr, self.config.clone()).await?;
                 tls.write_all(half).await?;
                 tls.flush().await?;
                 Ok::<_, BoxError>(tls)

@@ -161,7 +161,10 @@ impl Table {
 
 /// The eligible idle connection to evict first, and why: unproven connections (handshake or
 /// no request yet) oldest first, then served ones longest idle first.
-fn least_useful(slots: &[Arc<Slot>], eligible: impl Fn(&Slot) -> bool) -> Option<(usize, EvictReason)> {
+fn least_useful(
+    slots: &[Arc<Slot>],
+    eligible: impl Fn(&Slot) -> bool,
+) -> Option<(usize, EvictReason)> {
     slots
         .iter()
         .enumerate()
@@ -291,7 +294,9 @@ mod tests {
     fn a_client_at_its_bound_evicts_its_own_connections_only() {
         let admission = admission(10, 2);
         let other = admission.admit(ip(9)).expect("room");
-        let mine: Vec<_> = (0..2).map(|_| admission.admit(ip(1)).expect("room")).collect();
+        let mine: Vec<_> = (0..2)
+            .map(|_| admission.admit(ip(1)).expect("room"))
+            .collect();
         let newest = admission.admit(ip(1)).expect("evicts one of its own");
         assert!(is_evicted(&mine[0]) && !is_evicted(&mine[1]) && !is_evicted(&other));
         let _busy = (mine[1].slot().begin(), newest.slot().begin());

@@ -288,10 +288,7 @@ mod tests {
         let (source, collections, _entered, release) = held();
         source.panic.store(true, Ordering::SeqCst);
         release.send(()).expect("the source waits");
-        assert_eq!(
-            collections.get(Encoding::Gzip).await,
-            Err(Failure::Aborted)
-        );
+        assert_eq!(collections.get(Encoding::Gzip).await, Err(Failure::Aborted));
         source.panic.store(false, Ordering::SeqCst);
         release.send(()).expect("the source waits");
         assert_eq!(

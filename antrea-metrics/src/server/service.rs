@@ -1,9 +1,9 @@
 //! Routing, authentication of `/metrics`, and the (optionally gzipped) exposition.
 
+use super::admission::Slot;
 use super::auth::{
     parse_bearer, Authentication, Authenticator, Authorizer, Decision, RequestAttributes, UserInfo,
 };
-use super::admission::Slot;
 use super::body::TrackedBody;
 use super::collection::{Collections, Encoding, Failure};
 use super::metrics::{AuthResult, ServerMetrics};
