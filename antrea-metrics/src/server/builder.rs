@@ -238,7 +238,7 @@ impl MetricsServerBuilder {
         self
     }
 
-    /// How many connections one client IP address may hold (default 32; a Prometheus server
+    /// How many connections one client IP address may hold (default 64; a Prometheus server
     /// holds one or two per target). A client beyond it makes room among its own connections
     /// only, as [`max_connections`](Self::max_connections) does among all, so one address
     /// cannot take every slot nor close another address's connections. A value of

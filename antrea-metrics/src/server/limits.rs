@@ -33,7 +33,7 @@ impl Default for Limits {
             idle_timeout: Duration::from_secs(90),
             max_header_bytes: 16 * 1024,
             max_connections: 256,
-            max_connections_per_client: 32,
+            max_connections_per_client: 64,
             max_inflight_scrapes: 4,
             scrape_timeout: Duration::from_secs(10),
             shutdown_timeout: Duration::from_secs(10),
