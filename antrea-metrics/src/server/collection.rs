@@ -95,25 +95,28 @@ impl Collections {
     /// The exposition in `encoding`, from the collection in progress or a new one. Cancel-safe:
     /// a scrape that stops waiting (its deadline) leaves the collection to the others.
     pub(crate) async fn get(&self, encoding: Encoding) -> Body {
-        let mut outcome = {
+        let (mut outcome, new) = {
             let mut current = lock(&self.current);
-            let flight = match &*current {
-                Some(flight) => Arc::clone(flight),
+            let (flight, new) = match &*current {
+                Some(flight) => (Arc::clone(flight), None),
                 None => {
                     let flight = Arc::new(Flight {
                         gzip_wanted: AtomicBool::new(false),
                         outcome: watch::Sender::new(Outcome::default()),
                     });
                     *current = Some(Arc::clone(&flight));
-                    self.start(Arc::clone(&flight));
-                    flight
+                    (Arc::clone(&flight), Some(flight))
                 }
             };
             if encoding == Encoding::Gzip {
                 flight.gzip_wanted.store(true, Ordering::Relaxed);
             }
-            flight.outcome.subscribe()
+            (flight.outcome.subscribe(), new)
         };
+        // Started outside the lock: spawning may have to start a blocking-pool thread.
+        if let Some(flight) = new {
+            self.start(flight);
+        }
         let ready = match outcome.wait_for(|o| o.get(encoding).is_some()).await {
             Ok(ready) => ready.get(encoding).cloned(),
             Err(_) => None,
