@@ -1,5 +1,6 @@
 //! The HTTPS `/metrics` server (feature `server`): TLS, bearer-token authentication, health
-//! endpoints, gzip, limits and graceful shutdown.
+//! endpoints, gzip, limits with admission that prefers work over silence (see `docs/server.md`),
+//! and graceful shutdown.
 //!
 //! ```no_run
 //! use antrea_metrics::server::{MetricsServer, StaticTokens, TlsSource};
