@@ -170,7 +170,8 @@ impl MetricsServer {
                     }
                 }
             };
-            let Some(ticket) = admission.admit(peer.ip()) else {
+            // A dual-stack listener sees IPv4 clients as `::ffff:a.b.c.d`; key them by the IPv4 address.
+            let Some(ticket) = admission.admit(peer.ip().to_canonical()) else {
                 tracing::warn!(%peer, "every connection that could make room is busy; closing the new connection");
                 continue;
             };
