@@ -34,6 +34,8 @@ const TRIES: usize = 25;
 const EVERY: Duration = Duration::from_millis(100);
 /// How often the attacker renews its flood while the scrapers scrape.
 const RENEW_EVERY: Duration = Duration::from_millis(10);
+/// The attacker's held connections, the renewal and the server's ends, with room to spare.
+const NEEDED_FDS: u64 = 4096;
 const GATED_LINE: &str = "gated_scrapes_total 1";
 
 fn flood_builder() -> Result<MetricsServerBuilder, BoxError> {
@@ -47,7 +49,15 @@ fn flood_builder() -> Result<MetricsServerBuilder, BoxError> {
 async fn start(builder: MetricsServerBuilder) -> Result<(Running, Registry), BoxError> {
     // The attackers hold 1,300 descriptors of this process; Go programs raise the soft limit to
     // the hard one the same way.
-    fds::raise_open_file_limit()?;
+    let raised = fds::raise_open_file_limit()?;
+    if raised.after.is_some_and(|limit| limit < NEEDED_FDS) {
+        return Err(format!(
+            "the flood tests need {NEEDED_FDS} file descriptors, the hard RLIMIT_NOFILE allows \
+             {:?}; raise it (ulimit -Hn) for the test run",
+            raised.after
+        )
+        .into());
+    }
     let registry = Registry::new();
     let server = Running::start(builder.server_metrics(&registry)).await?;
     Ok((server, registry))
