@@ -3,6 +3,7 @@
 pub mod certs;
 pub mod client;
 pub mod errors;
+pub mod flood;
 pub mod group;
 pub mod hostile;
 pub mod keepalive;
