@@ -300,7 +300,10 @@ async fn bad_tls_settings_fail_at_startup_naming_the_file_or_field() -> Result<(
         .err()
         .ok_or("an unwritable CA path was accepted")?
         .to_string();
-    assert!(err.contains("creating the folder") && err.contains("a-file/sub"), "{err}");
+    assert!(
+        err.contains("creating the folder") && err.contains("a-file/sub"),
+        "{err}"
+    );
 
     let taken = std::net::TcpListener::bind("127.0.0.1:0")?;
     let addr = taken.local_addr()?;
