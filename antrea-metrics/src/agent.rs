@@ -5,7 +5,7 @@ use crate::collector::ComponentCollector;
 use crate::descriptor::Component;
 use crate::{
     ByLabel, Counter, CounterMode, EvictionReason, Exposition, FlowOp, Gauge, Histogram,
-    LabelValue, MeterId, OvsFlowCount, Profile, ProxyMetrics, Result,
+    LabelValue, MeterId, OvsFlowCount, Pipeline, Profile, ProxyMetrics, Result,
 };
 
 /// Every metric an Antrea agent process exposes, as typed handles.
@@ -155,6 +155,29 @@ impl AgentMetrics {
     /// The profile these metrics are exposed as.
     pub fn profile(&self) -> Profile {
         self.collector.profile()
+    }
+
+    /// Records that OVS (re)connected, as Antrea does on every OpenFlow connection: a 0 series
+    /// of `antrea_agent_ovs_flow_count` for every table of `pipeline`, then
+    /// `antrea_agent_ovs_total_flow_count` at 0. Antrea installs each table's default flows
+    /// right after; set those counts as usual.
+    ///
+    /// ```
+    /// use antrea_metrics::{AgentMetrics, Exposition, Pipeline, Profile};
+    /// let agent = AgentMetrics::unregistered(Profile::Latest)?;
+    /// agent.ovs_connected(&Pipeline::antrea_default());
+    /// let mut out = Vec::new();
+    /// agent.encode_text(&mut out)?;
+    /// let text = String::from_utf8_lossy(&out);
+    /// assert!(text.contains("antrea_agent_ovs_flow_count{table_id=\"28\",table_name=\"Output\"} 0\n"));
+    /// assert!(text.contains("antrea_agent_ovs_total_flow_count 0\n"));
+    /// # Ok::<(), antrea_metrics::Error>(())
+    /// ```
+    pub fn ovs_connected(&self, pipeline: &Pipeline) {
+        for (id, name) in pipeline.tables() {
+            self.ovs_flow_count.set(id, name, 0.0);
+        }
+        self.ovs_total_flow_count.set(0.0);
     }
 }
 

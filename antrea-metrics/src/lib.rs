@@ -37,6 +37,7 @@ pub mod global;
 mod labeled;
 mod labels;
 mod metrics;
+pub mod pipeline;
 #[cfg(all(feature = "process", target_os = "linux"))]
 mod process;
 mod proto_text;
@@ -57,6 +58,7 @@ pub use flow_table::OvsFlowCount;
 pub use labeled::ByLabel;
 pub use labels::{EvictionReason, FlowOp, IpFamily, LabelValue, MeterId, Profile, TableId};
 pub use metrics::{Counter, CounterMode, Gauge, Histogram, HistogramSnapshot, Unit};
+pub use pipeline::{Pipeline, PipelineError};
 #[cfg(all(feature = "process", target_os = "linux"))]
 pub use process::register_process_metrics;
 pub use prometheus;
