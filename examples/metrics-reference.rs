@@ -2,5 +2,5 @@
 //! `cargo run --example metrics-reference > docs/metrics.md`.
 
 fn main() {
-    print!("{}", antrea_metrics::catalogue::reference_markdown());
+    print!("{}", antrea_metrics::reference_markdown());
 }

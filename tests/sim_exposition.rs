@@ -112,7 +112,13 @@ fn check_agent_values(text: &str) -> Result<(), BoxError> {
         .iter()
         .filter(|s| s.name == "antrea_agent_ovs_flow_count")
         .collect();
-    assert_eq!(tables.len(), 30, "one series per pipeline table");
+    let pipeline = antrea_metrics::Pipeline::antrea_default();
+    assert_eq!(
+        tables.len(),
+        pipeline.len(),
+        "one series per pipeline table"
+    );
+    assert_eq!(tables.len(), 29, "a default agent's pipeline");
     let sum: f64 = tables.iter().map(|s| s.value).sum();
     assert_eq!(
         sum,

@@ -1,12 +1,20 @@
-//! The one table of Antrea's metric families. Registration, the generated reference
-//! (`docs/metrics.md`) and the conformance tests all read it: a metric is added here, once.
+//! Antrea's metric families, each declared once as a typed [`Def`]: the handles' construction,
+//! registration, the generated reference (`docs/metrics.md`) and the conformance tests all
+//! read these declarations. A metric is added here, once, and to the handle struct that
+//! exposes it.
 //!
 //! Facts from Antrea v2.7 (`pkg/agent/metrics/prometheus.go`, `pkg/controller/metrics/prometheus.go`,
 //! `pkg/agent/proxy/metrics/metrics.go`) and the names documented for v1.11.
 
+pub use crate::def::Def;
 pub use crate::descriptor::Descriptor;
 use crate::descriptor::{Component, Stability};
-pub use crate::reference::reference_markdown;
+use crate::{
+    Counter, EvictionReason, FlowOp, Gauge, Histogram, IpFamily, MeterId, TableLabels, Unit,
+};
+
+mod node_ipam;
+pub use node_ipam::*;
 
 /// Prometheus' default buckets, which Antrea uses wherever it sets none (even for milliseconds).
 pub const DEFAULT_BUCKETS: [f64; 11] = [
@@ -17,46 +25,47 @@ pub const DEFAULT_BUCKETS: [f64; 11] = [
 pub const CONNTRACK_POLL_BUCKETS: [f64; 10] =
     [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
-/// Every family, sorted by name.
-pub const CATALOGUE: &[Descriptor] = &[
-    AGENT_CONNTRACK_ANTREA_CONNECTION_COUNT,
-    AGENT_CONNTRACK_MAX_CONNECTION_COUNT,
-    AGENT_CONNTRACK_POLL_CYCLE_DURATION_SECONDS,
-    AGENT_CONNTRACK_TOTAL_CONNECTION_COUNT,
-    AGENT_DENIED_CONNECTION_COUNT,
-    AGENT_EGRESS_NETWORKPOLICY_RULE_COUNT,
-    AGENT_FLOW_COLLECTOR_RECONNECTION_COUNT,
-    AGENT_FQDN_CACHE_EVICTION_COUNT,
-    AGENT_FQDN_CACHE_SIZE,
-    AGENT_INGRESS_NETWORKPOLICY_RULE_COUNT,
-    AGENT_LOCAL_POD_COUNT,
-    AGENT_NETWORKPOLICY_COUNT,
-    AGENT_OVS_FLOW_COUNT,
-    AGENT_OVS_FLOW_OPS_COUNT,
-    AGENT_OVS_FLOW_OPS_ERROR_COUNT,
-    AGENT_OVS_FLOW_OPS_LATENCY_MILLISECONDS,
-    AGENT_OVS_METER_PACKET_DROPPED_COUNT,
-    AGENT_OVS_TOTAL_FLOW_COUNT,
-    CONTROLLER_ACNP_STATUS_UPDATES,
-    CONTROLLER_ADDRESS_GROUP_PROCESSED,
-    CONTROLLER_ADDRESS_GROUP_SYNC_DURATION_MILLISECONDS,
-    CONTROLLER_ANNP_STATUS_UPDATES,
-    CONTROLLER_APPLIED_TO_GROUP_PROCESSED,
-    CONTROLLER_APPLIED_TO_GROUP_SYNC_DURATION_MILLISECONDS,
-    CONTROLLER_LENGTH_ADDRESS_GROUP_QUEUE,
-    CONTROLLER_LENGTH_APPLIED_TO_GROUP_QUEUE,
-    CONTROLLER_LENGTH_NETWORK_POLICY_QUEUE,
-    CONTROLLER_NETWORK_POLICY_PROCESSED,
-    CONTROLLER_NETWORK_POLICY_SYNC_DURATION_MILLISECONDS,
-    PROXY_SYNC_PROXY_RULES_DURATION_SECONDS,
-    PROXY_TOTAL_ENDPOINTS_INSTALLED,
-    PROXY_TOTAL_ENDPOINTS_UPDATES,
-    PROXY_TOTAL_SERVICES_INSTALLED,
-    PROXY_TOTAL_SERVICES_UPDATES,
+/// Every family of Antrea's metrics documentation, sorted by name (the Node IPAM families,
+/// which it does not list, are in [`NODE_IPAM`]).
+pub const CATALOGUE: &[&Descriptor] = &[
+    &AGENT_CONNTRACK_ANTREA_CONNECTION_COUNT.desc,
+    &AGENT_CONNTRACK_MAX_CONNECTION_COUNT.desc,
+    &AGENT_CONNTRACK_POLL_CYCLE_DURATION_SECONDS.desc,
+    &AGENT_CONNTRACK_TOTAL_CONNECTION_COUNT.desc,
+    &AGENT_DENIED_CONNECTION_COUNT.desc,
+    &AGENT_EGRESS_NETWORKPOLICY_RULE_COUNT.desc,
+    &AGENT_FLOW_COLLECTOR_RECONNECTION_COUNT.desc,
+    &AGENT_FQDN_CACHE_EVICTION_COUNT.desc,
+    &AGENT_FQDN_CACHE_SIZE.desc,
+    &AGENT_INGRESS_NETWORKPOLICY_RULE_COUNT.desc,
+    &AGENT_LOCAL_POD_COUNT.desc,
+    &AGENT_NETWORKPOLICY_COUNT.desc,
+    &AGENT_OVS_FLOW_COUNT.desc,
+    &AGENT_OVS_FLOW_OPS_COUNT.desc,
+    &AGENT_OVS_FLOW_OPS_ERROR_COUNT.desc,
+    &AGENT_OVS_FLOW_OPS_LATENCY_MILLISECONDS.desc,
+    &AGENT_OVS_METER_PACKET_DROPPED_COUNT.desc,
+    &AGENT_OVS_TOTAL_FLOW_COUNT.desc,
+    &CONTROLLER_ACNP_STATUS_UPDATES.desc,
+    &CONTROLLER_ADDRESS_GROUP_PROCESSED.desc,
+    &CONTROLLER_ADDRESS_GROUP_SYNC_DURATION_MILLISECONDS.desc,
+    &CONTROLLER_ANNP_STATUS_UPDATES.desc,
+    &CONTROLLER_APPLIED_TO_GROUP_PROCESSED.desc,
+    &CONTROLLER_APPLIED_TO_GROUP_SYNC_DURATION_MILLISECONDS.desc,
+    &CONTROLLER_LENGTH_ADDRESS_GROUP_QUEUE.desc,
+    &CONTROLLER_LENGTH_APPLIED_TO_GROUP_QUEUE.desc,
+    &CONTROLLER_LENGTH_NETWORK_POLICY_QUEUE.desc,
+    &CONTROLLER_NETWORK_POLICY_PROCESSED.desc,
+    &CONTROLLER_NETWORK_POLICY_SYNC_DURATION_MILLISECONDS.desc,
+    &PROXY_SYNC_PROXY_RULES_DURATION_SECONDS.desc,
+    &PROXY_TOTAL_ENDPOINTS_INSTALLED.desc,
+    &PROXY_TOTAL_ENDPOINTS_UPDATES.desc,
+    &PROXY_TOTAL_SERVICES_INSTALLED.desc,
+    &PROXY_TOTAL_SERVICES_UPDATES.desc,
 ];
 
 /// `antrea_agent_conntrack_antrea_connection_count`.
-pub const AGENT_CONNTRACK_ANTREA_CONNECTION_COUNT: Descriptor = Descriptor::gauge(
+pub const AGENT_CONNTRACK_ANTREA_CONNECTION_COUNT: Def<Gauge> = Def::gauge(
     "antrea_agent_conntrack_antrea_connection_count",
     Component::Agent,
     Stability::Alpha,
@@ -65,7 +74,7 @@ pub const AGENT_CONNTRACK_ANTREA_CONNECTION_COUNT: Descriptor = Descriptor::gaug
 .since("v0.x");
 
 /// `antrea_agent_conntrack_max_connection_count`.
-pub const AGENT_CONNTRACK_MAX_CONNECTION_COUNT: Descriptor = Descriptor::gauge(
+pub const AGENT_CONNTRACK_MAX_CONNECTION_COUNT: Def<Gauge> = Def::gauge(
     "antrea_agent_conntrack_max_connection_count",
     Component::Agent,
     Stability::Alpha,
@@ -74,18 +83,19 @@ pub const AGENT_CONNTRACK_MAX_CONNECTION_COUNT: Descriptor = Descriptor::gauge(
 .since("v0.x");
 
 /// `antrea_agent_conntrack_poll_cycle_duration_seconds`.
-pub const AGENT_CONNTRACK_POLL_CYCLE_DURATION_SECONDS: Descriptor = Descriptor::histogram(
+pub const AGENT_CONNTRACK_POLL_CYCLE_DURATION_SECONDS: Def<Histogram> = Def::histogram(
     "antrea_agent_conntrack_poll_cycle_duration_seconds",
     Component::Agent,
     Stability::Alpha,
+    Unit::Seconds,
+    &CONNTRACK_POLL_BUCKETS,
     "Duration of conntrack poll cycles, which includes reading all connections from conntrack and processing them.",
 )
-.buckets(&CONNTRACK_POLL_BUCKETS)
 .since("v2.5.0")
 .absent_in_v1_11();
 
 /// `antrea_agent_conntrack_total_connection_count`.
-pub const AGENT_CONNTRACK_TOTAL_CONNECTION_COUNT: Descriptor = Descriptor::gauge(
+pub const AGENT_CONNTRACK_TOTAL_CONNECTION_COUNT: Def<Gauge> = Def::gauge(
     "antrea_agent_conntrack_total_connection_count",
     Component::Agent,
     Stability::Alpha,
@@ -94,7 +104,7 @@ pub const AGENT_CONNTRACK_TOTAL_CONNECTION_COUNT: Descriptor = Descriptor::gauge
 .since("v0.x");
 
 /// `antrea_agent_denied_connection_count`.
-pub const AGENT_DENIED_CONNECTION_COUNT: Descriptor = Descriptor::gauge(
+pub const AGENT_DENIED_CONNECTION_COUNT: Def<Gauge> = Def::gauge(
     "antrea_agent_denied_connection_count",
     Component::Agent,
     Stability::Alpha,
@@ -103,7 +113,7 @@ pub const AGENT_DENIED_CONNECTION_COUNT: Descriptor = Descriptor::gauge(
 .since("v1.1.0");
 
 /// `antrea_agent_egress_networkpolicy_rule_count`.
-pub const AGENT_EGRESS_NETWORKPOLICY_RULE_COUNT: Descriptor = Descriptor::gauge(
+pub const AGENT_EGRESS_NETWORKPOLICY_RULE_COUNT: Def<Gauge> = Def::gauge(
     "antrea_agent_egress_networkpolicy_rule_count",
     Component::Agent,
     Stability::Stable,
@@ -112,7 +122,7 @@ pub const AGENT_EGRESS_NETWORKPOLICY_RULE_COUNT: Descriptor = Descriptor::gauge(
 .since("v0.x");
 
 /// `antrea_agent_flow_collector_reconnection_count`.
-pub const AGENT_FLOW_COLLECTOR_RECONNECTION_COUNT: Descriptor = Descriptor::gauge(
+pub const AGENT_FLOW_COLLECTOR_RECONNECTION_COUNT: Def<Gauge> = Def::gauge(
     "antrea_agent_flow_collector_reconnection_count",
     Component::Agent,
     Stability::Alpha,
@@ -121,7 +131,7 @@ pub const AGENT_FLOW_COLLECTOR_RECONNECTION_COUNT: Descriptor = Descriptor::gaug
 .since("v1.4.0");
 
 /// `antrea_agent_fqdn_cache_eviction_count`.
-pub const AGENT_FQDN_CACHE_EVICTION_COUNT: Descriptor = Descriptor::counter(
+pub const AGENT_FQDN_CACHE_EVICTION_COUNT: Def<Counter, EvictionReason> = Def::counter(
     "antrea_agent_fqdn_cache_eviction_count",
     Component::Agent,
     Stability::Alpha,
@@ -133,7 +143,7 @@ pub const AGENT_FQDN_CACHE_EVICTION_COUNT: Descriptor = Descriptor::counter(
 .absent_in_v1_11();
 
 /// `antrea_agent_fqdn_cache_size`.
-pub const AGENT_FQDN_CACHE_SIZE: Descriptor = Descriptor::gauge(
+pub const AGENT_FQDN_CACHE_SIZE: Def<Gauge> = Def::gauge(
     "antrea_agent_fqdn_cache_size",
     Component::Agent,
     Stability::Alpha,
@@ -143,7 +153,7 @@ pub const AGENT_FQDN_CACHE_SIZE: Descriptor = Descriptor::gauge(
 .absent_in_v1_11();
 
 /// `antrea_agent_ingress_networkpolicy_rule_count`.
-pub const AGENT_INGRESS_NETWORKPOLICY_RULE_COUNT: Descriptor = Descriptor::gauge(
+pub const AGENT_INGRESS_NETWORKPOLICY_RULE_COUNT: Def<Gauge> = Def::gauge(
     "antrea_agent_ingress_networkpolicy_rule_count",
     Component::Agent,
     Stability::Stable,
@@ -152,7 +162,7 @@ pub const AGENT_INGRESS_NETWORKPOLICY_RULE_COUNT: Descriptor = Descriptor::gauge
 .since("v0.x");
 
 /// `antrea_agent_local_pod_count`.
-pub const AGENT_LOCAL_POD_COUNT: Descriptor = Descriptor::gauge(
+pub const AGENT_LOCAL_POD_COUNT: Def<Gauge> = Def::gauge(
     "antrea_agent_local_pod_count",
     Component::Agent,
     Stability::Stable,
@@ -161,7 +171,7 @@ pub const AGENT_LOCAL_POD_COUNT: Descriptor = Descriptor::gauge(
 .since("v0.x");
 
 /// `antrea_agent_networkpolicy_count`.
-pub const AGENT_NETWORKPOLICY_COUNT: Descriptor = Descriptor::gauge(
+pub const AGENT_NETWORKPOLICY_COUNT: Def<Gauge> = Def::gauge(
     "antrea_agent_networkpolicy_count",
     Component::Agent,
     Stability::Stable,
@@ -172,7 +182,7 @@ pub const AGENT_NETWORKPOLICY_COUNT: Descriptor = Descriptor::gauge(
 /// `antrea_agent_ovs_flow_count`.
 ///
 /// Note: label table_name added in v1.12.0.
-pub const AGENT_OVS_FLOW_COUNT: Descriptor = Descriptor::gauge(
+pub const AGENT_OVS_FLOW_COUNT: Def<Gauge, TableLabels> = Def::gauge(
     "antrea_agent_ovs_flow_count",
     Component::Agent,
     Stability::Stable,
@@ -184,7 +194,7 @@ pub const AGENT_OVS_FLOW_COUNT: Descriptor = Descriptor::gauge(
 .v1_11_labels(&["table_id"]);
 
 /// `antrea_agent_ovs_flow_ops_count`.
-pub const AGENT_OVS_FLOW_OPS_COUNT: Descriptor = Descriptor::counter(
+pub const AGENT_OVS_FLOW_OPS_COUNT: Def<Counter, FlowOp> = Def::counter(
     "antrea_agent_ovs_flow_ops_count",
     Component::Agent,
     Stability::Alpha,
@@ -195,7 +205,7 @@ pub const AGENT_OVS_FLOW_OPS_COUNT: Descriptor = Descriptor::counter(
 .since("v0.x");
 
 /// `antrea_agent_ovs_flow_ops_error_count`.
-pub const AGENT_OVS_FLOW_OPS_ERROR_COUNT: Descriptor = Descriptor::counter(
+pub const AGENT_OVS_FLOW_OPS_ERROR_COUNT: Def<Counter, FlowOp> = Def::counter(
     "antrea_agent_ovs_flow_ops_error_count",
     Component::Agent,
     Stability::Alpha,
@@ -208,21 +218,22 @@ pub const AGENT_OVS_FLOW_OPS_ERROR_COUNT: Descriptor = Descriptor::counter(
 /// `antrea_agent_ovs_flow_ops_latency_milliseconds`.
 ///
 /// Note: no explicit buckets in Antrea, so the client library default buckets apply, although the unit is milliseconds.
-pub const AGENT_OVS_FLOW_OPS_LATENCY_MILLISECONDS: Descriptor = Descriptor::histogram(
+pub const AGENT_OVS_FLOW_OPS_LATENCY_MILLISECONDS: Def<Histogram, FlowOp> = Def::histogram(
     "antrea_agent_ovs_flow_ops_latency_milliseconds",
     Component::Agent,
     Stability::Alpha,
+    Unit::Milliseconds,
+    &DEFAULT_BUCKETS,
     "The latency of OVS flow operations, partitioned by operation type (add, modify and delete).",
 )
 .labels(&["operation"])
 .startup(&[&["add"], &["modify"], &["delete"]])
-.buckets(&DEFAULT_BUCKETS)
 .since("v0.x");
 
 /// `antrea_agent_ovs_meter_packet_dropped_count`.
 ///
 /// Note: a gauge although monotonic: Antrea sets it to the value read from OVS.
-pub const AGENT_OVS_METER_PACKET_DROPPED_COUNT: Descriptor = Descriptor::gauge(
+pub const AGENT_OVS_METER_PACKET_DROPPED_COUNT: Def<Gauge, MeterId> = Def::gauge(
     "antrea_agent_ovs_meter_packet_dropped_count",
     Component::Agent,
     Stability::Alpha,
@@ -234,7 +245,7 @@ pub const AGENT_OVS_METER_PACKET_DROPPED_COUNT: Descriptor = Descriptor::gauge(
 .absent_in_v1_11();
 
 /// `antrea_agent_ovs_total_flow_count`.
-pub const AGENT_OVS_TOTAL_FLOW_COUNT: Descriptor = Descriptor::gauge(
+pub const AGENT_OVS_TOTAL_FLOW_COUNT: Def<Gauge> = Def::gauge(
     "antrea_agent_ovs_total_flow_count",
     Component::Agent,
     Stability::Stable,
@@ -243,7 +254,7 @@ pub const AGENT_OVS_TOTAL_FLOW_COUNT: Descriptor = Descriptor::gauge(
 .since("v0.x");
 
 /// `antrea_controller_acnp_status_updates`.
-pub const CONTROLLER_ACNP_STATUS_UPDATES: Descriptor = Descriptor::counter(
+pub const CONTROLLER_ACNP_STATUS_UPDATES: Def<Counter> = Def::counter(
     "antrea_controller_acnp_status_updates",
     Component::Controller,
     Stability::Alpha,
@@ -254,7 +265,7 @@ pub const CONTROLLER_ACNP_STATUS_UPDATES: Descriptor = Descriptor::counter(
 /// `antrea_controller_address_group_processed`.
 ///
 /// Note: the trailing space in help is Antrea's own.
-pub const CONTROLLER_ADDRESS_GROUP_PROCESSED: Descriptor = Descriptor::counter(
+pub const CONTROLLER_ADDRESS_GROUP_PROCESSED: Def<Counter> = Def::counter(
     "antrea_controller_address_group_processed",
     Component::Controller,
     Stability::Stable,
@@ -263,19 +274,20 @@ pub const CONTROLLER_ADDRESS_GROUP_PROCESSED: Descriptor = Descriptor::counter(
 .since("v0.x");
 
 /// `antrea_controller_address_group_sync_duration_milliseconds`.
-pub const CONTROLLER_ADDRESS_GROUP_SYNC_DURATION_MILLISECONDS: Descriptor = Descriptor::histogram(
+pub const CONTROLLER_ADDRESS_GROUP_SYNC_DURATION_MILLISECONDS: Def<Histogram> = Def::histogram(
     "antrea_controller_address_group_sync_duration_milliseconds",
     Component::Controller,
     Stability::Alpha,
+    Unit::Milliseconds,
+    &DEFAULT_BUCKETS,
     "The duration of syncing address-group",
 )
-.buckets(&DEFAULT_BUCKETS)
 .since("v0.x");
 
 /// `antrea_controller_annp_status_updates`.
 ///
 /// Note: named antrea_controller_anp_status_updates before v1.13.0.
-pub const CONTROLLER_ANNP_STATUS_UPDATES: Descriptor = Descriptor::counter(
+pub const CONTROLLER_ANNP_STATUS_UPDATES: Def<Counter> = Def::counter(
     "antrea_controller_annp_status_updates",
     Component::Controller,
     Stability::Alpha,
@@ -285,7 +297,7 @@ pub const CONTROLLER_ANNP_STATUS_UPDATES: Descriptor = Descriptor::counter(
 .v1_11_name("antrea_controller_anp_status_updates");
 
 /// `antrea_controller_applied_to_group_processed`.
-pub const CONTROLLER_APPLIED_TO_GROUP_PROCESSED: Descriptor = Descriptor::counter(
+pub const CONTROLLER_APPLIED_TO_GROUP_PROCESSED: Def<Counter> = Def::counter(
     "antrea_controller_applied_to_group_processed",
     Component::Controller,
     Stability::Stable,
@@ -294,18 +306,18 @@ pub const CONTROLLER_APPLIED_TO_GROUP_PROCESSED: Descriptor = Descriptor::counte
 .since("v0.x");
 
 /// `antrea_controller_applied_to_group_sync_duration_milliseconds`.
-pub const CONTROLLER_APPLIED_TO_GROUP_SYNC_DURATION_MILLISECONDS: Descriptor =
-    Descriptor::histogram(
-        "antrea_controller_applied_to_group_sync_duration_milliseconds",
-        Component::Controller,
-        Stability::Alpha,
-        "The duration of syncing applied-to-group",
-    )
-    .buckets(&DEFAULT_BUCKETS)
-    .since("v0.x");
+pub const CONTROLLER_APPLIED_TO_GROUP_SYNC_DURATION_MILLISECONDS: Def<Histogram> = Def::histogram(
+    "antrea_controller_applied_to_group_sync_duration_milliseconds",
+    Component::Controller,
+    Stability::Alpha,
+    Unit::Milliseconds,
+    &DEFAULT_BUCKETS,
+    "The duration of syncing applied-to-group",
+)
+.since("v0.x");
 
 /// `antrea_controller_length_address_group_queue`.
-pub const CONTROLLER_LENGTH_ADDRESS_GROUP_QUEUE: Descriptor = Descriptor::gauge(
+pub const CONTROLLER_LENGTH_ADDRESS_GROUP_QUEUE: Def<Gauge> = Def::gauge(
     "antrea_controller_length_address_group_queue",
     Component::Controller,
     Stability::Stable,
@@ -314,7 +326,7 @@ pub const CONTROLLER_LENGTH_ADDRESS_GROUP_QUEUE: Descriptor = Descriptor::gauge(
 .since("v0.x");
 
 /// `antrea_controller_length_applied_to_group_queue`.
-pub const CONTROLLER_LENGTH_APPLIED_TO_GROUP_QUEUE: Descriptor = Descriptor::gauge(
+pub const CONTROLLER_LENGTH_APPLIED_TO_GROUP_QUEUE: Def<Gauge> = Def::gauge(
     "antrea_controller_length_applied_to_group_queue",
     Component::Controller,
     Stability::Stable,
@@ -323,7 +335,7 @@ pub const CONTROLLER_LENGTH_APPLIED_TO_GROUP_QUEUE: Descriptor = Descriptor::gau
 .since("v0.x");
 
 /// `antrea_controller_length_network_policy_queue`.
-pub const CONTROLLER_LENGTH_NETWORK_POLICY_QUEUE: Descriptor = Descriptor::gauge(
+pub const CONTROLLER_LENGTH_NETWORK_POLICY_QUEUE: Def<Gauge> = Def::gauge(
     "antrea_controller_length_network_policy_queue",
     Component::Controller,
     Stability::Stable,
@@ -332,7 +344,7 @@ pub const CONTROLLER_LENGTH_NETWORK_POLICY_QUEUE: Descriptor = Descriptor::gauge
 .since("v0.x");
 
 /// `antrea_controller_network_policy_processed`.
-pub const CONTROLLER_NETWORK_POLICY_PROCESSED: Descriptor = Descriptor::counter(
+pub const CONTROLLER_NETWORK_POLICY_PROCESSED: Def<Counter> = Def::counter(
     "antrea_controller_network_policy_processed",
     Component::Controller,
     Stability::Stable,
@@ -341,25 +353,27 @@ pub const CONTROLLER_NETWORK_POLICY_PROCESSED: Descriptor = Descriptor::counter(
 .since("v0.x");
 
 /// `antrea_controller_network_policy_sync_duration_milliseconds`.
-pub const CONTROLLER_NETWORK_POLICY_SYNC_DURATION_MILLISECONDS: Descriptor = Descriptor::histogram(
+pub const CONTROLLER_NETWORK_POLICY_SYNC_DURATION_MILLISECONDS: Def<Histogram> = Def::histogram(
     "antrea_controller_network_policy_sync_duration_milliseconds",
     Component::Controller,
     Stability::Alpha,
+    Unit::Milliseconds,
+    &DEFAULT_BUCKETS,
     "The duration of syncing internal-networkpolicy",
 )
-.buckets(&DEFAULT_BUCKETS)
 .since("v0.x");
 
 /// `antrea_proxy_sync_proxy_rules_duration_seconds`.
 ///
 /// Note: two series in one family, told apart by the constant label ip_family (v4, v6).
-pub const PROXY_SYNC_PROXY_RULES_DURATION_SECONDS: Descriptor = Descriptor::histogram(
+pub const PROXY_SYNC_PROXY_RULES_DURATION_SECONDS: Def<Histogram, IpFamily> = Def::histogram(
     "antrea_proxy_sync_proxy_rules_duration_seconds",
     Component::Proxy,
     Stability::Alpha,
+    Unit::Seconds,
+    &DEFAULT_BUCKETS,
     "SyncProxyRules duration of Antrea Proxy in seconds",
 )
-.buckets(&DEFAULT_BUCKETS)
 .per_ip_family()
 .since("v0.x")
 .v1_11_help("SyncProxyRules duration of AntreaProxy in seconds");
@@ -367,7 +381,7 @@ pub const PROXY_SYNC_PROXY_RULES_DURATION_SECONDS: Descriptor = Descriptor::hist
 /// `antrea_proxy_total_endpoints_installed`.
 ///
 /// Note: two series in one family, told apart by the constant label ip_family (v4, v6).
-pub const PROXY_TOTAL_ENDPOINTS_INSTALLED: Descriptor = Descriptor::gauge(
+pub const PROXY_TOTAL_ENDPOINTS_INSTALLED: Def<Gauge, IpFamily> = Def::gauge(
     "antrea_proxy_total_endpoints_installed",
     Component::Proxy,
     Stability::Alpha,
@@ -380,7 +394,7 @@ pub const PROXY_TOTAL_ENDPOINTS_INSTALLED: Descriptor = Descriptor::gauge(
 /// `antrea_proxy_total_endpoints_updates`.
 ///
 /// Note: two series in one family, told apart by the constant label ip_family (v4, v6).
-pub const PROXY_TOTAL_ENDPOINTS_UPDATES: Descriptor = Descriptor::counter(
+pub const PROXY_TOTAL_ENDPOINTS_UPDATES: Def<Counter, IpFamily> = Def::counter(
     "antrea_proxy_total_endpoints_updates",
     Component::Proxy,
     Stability::Alpha,
@@ -393,7 +407,7 @@ pub const PROXY_TOTAL_ENDPOINTS_UPDATES: Descriptor = Descriptor::counter(
 /// `antrea_proxy_total_services_installed`.
 ///
 /// Note: two series in one family, told apart by the constant label ip_family (v4, v6).
-pub const PROXY_TOTAL_SERVICES_INSTALLED: Descriptor = Descriptor::gauge(
+pub const PROXY_TOTAL_SERVICES_INSTALLED: Def<Gauge, IpFamily> = Def::gauge(
     "antrea_proxy_total_services_installed",
     Component::Proxy,
     Stability::Alpha,
@@ -406,7 +420,7 @@ pub const PROXY_TOTAL_SERVICES_INSTALLED: Descriptor = Descriptor::gauge(
 /// `antrea_proxy_total_services_updates`.
 ///
 /// Note: two series in one family, told apart by the constant label ip_family (v4, v6).
-pub const PROXY_TOTAL_SERVICES_UPDATES: Descriptor = Descriptor::counter(
+pub const PROXY_TOTAL_SERVICES_UPDATES: Def<Counter, IpFamily> = Def::counter(
     "antrea_proxy_total_services_updates",
     Component::Proxy,
     Stability::Alpha,
@@ -424,7 +438,7 @@ pub const PROXY_TOTAL_SERVICES_UPDATES: Descriptor = Descriptor::counter(
 /// assert_eq!(d.exposed_help(d.help), "[STABLE] Number of Pods on local Node which are managed by the Antrea Agent.");
 /// ```
 pub fn find(name: &str) -> Option<&'static Descriptor> {
-    CATALOGUE.iter().find(|d| d.name == name)
+    CATALOGUE.iter().find(|d| d.name == name).copied()
 }
 
 /// The families exposed by a component's process for `profile`, sorted by exposed name.
@@ -436,6 +450,7 @@ pub fn for_process(component: Component, profile: crate::Profile) -> Vec<&'stati
             Component::Controller => d.component == Component::Controller,
         })
         .filter(|d| d.exposed(profile).is_some())
+        .copied()
         .collect();
     v.sort_by_key(|d| d.exposed(profile).map(|e| e.name));
     v

@@ -16,6 +16,16 @@ pub enum Error {
         #[source]
         source: prometheus::Error,
     },
+    /// The `prometheus` crate refused a family's description (an invalid name or label name):
+    /// a declaration is wrong, never one of the built-in ones.
+    #[error("describing the {component} metric families failed: {source} (a family declaration has an invalid metric or label name)")]
+    Describe {
+        /// Which component's metrics were being created.
+        component: &'static str,
+        /// What the `prometheus` crate said.
+        #[source]
+        source: prometheus::Error,
+    },
     /// Gathering or encoding metrics for a scrape failed.
     #[error("encoding the metrics exposition failed: {0}")]
     Encode(#[source] prometheus::Error),

@@ -100,6 +100,11 @@ impl fmt::Display for TableId {
     }
 }
 
+/// The label type of `antrea_agent_ovs_flow_count`: a table's [`TableId`] and name
+/// (`table_id`, `table_name`), given to [`OvsFlowCount`](crate::OvsFlowCount)'s methods.
+#[derive(Clone, Copy, Debug)]
+pub enum TableLabels {}
+
 /// Which Antrea release's exposition to reproduce. The Rust API is the same for every profile;
 /// only names, labels and HELP texts on the wire differ.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
