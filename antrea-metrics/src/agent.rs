@@ -3,11 +3,11 @@
 use crate::catalogue as cat;
 use crate::collector::ComponentCollector;
 use crate::descriptor::Component;
+use crate::error::CoreResult;
 use crate::proxy::ProxyHandles;
 use crate::registration::{metric_set, private, Families};
 use crate::{
     ByLabel, Counter, EvictionReason, FlowOp, Gauge, Histogram, MeterId, OvsFlowCount, Pipeline,
-    Result,
 };
 
 /// Every metric an Antrea agent process exposes, as typed handles.
@@ -76,7 +76,7 @@ metric_set!(AgentMetrics);
 impl private::Create for AgentMetrics {
     const COMPONENT: Component = Component::Agent;
 
-    fn create(mut f: Families<'_>) -> Result<Self> {
+    fn create(mut f: Families<'_>) -> CoreResult<Self> {
         Ok(AgentMetrics {
             conntrack_antrea_connection_count: f.one(&cat::AGENT_CONNTRACK_ANTREA_CONNECTION_COUNT),
             conntrack_max_connection_count: f.one(&cat::AGENT_CONNTRACK_MAX_CONNECTION_COUNT),

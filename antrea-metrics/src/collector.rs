@@ -2,8 +2,9 @@
 //! collector (all or nothing), and able to write its exposition directly.
 
 use crate::descriptor::Component;
+use crate::error::{CoreResult, MetricsError};
 use crate::family::AnyFamily;
-use crate::{Error, Exposition, Profile, Result};
+use crate::{Exposition, Profile};
 use prometheus::core::{Collector, Desc};
 use prometheus::proto;
 use std::collections::HashMap;
@@ -34,7 +35,7 @@ impl ComponentCollector {
         component: Component,
         profile: Profile,
         mut families: Vec<Arc<dyn AnyFamily>>,
-    ) -> Result<Self> {
+    ) -> CoreResult<Self> {
         families.sort_by_key(|f| (f.head().exposed.is_none(), f.head().exposed.map(|e| e.name)));
         let descs = families
             .iter()
@@ -50,7 +51,7 @@ impl ComponentCollector {
                 ))
             })
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|source| Error::Describe {
+            .map_err(|source| MetricsError::Describe {
                 component: component.as_str(),
                 source,
             })?;
@@ -71,10 +72,10 @@ impl ComponentCollector {
     }
 
     /// Registers this collector into `registry`.
-    pub(crate) fn register(&self, registry: &prometheus::Registry) -> Result<()> {
+    pub(crate) fn register(&self, registry: &prometheus::Registry) -> CoreResult<()> {
         registry
             .register(Box::new(self.clone()))
-            .map_err(|source| Error::Register {
+            .map_err(|source| MetricsError::Register {
                 component: self.inner.component.as_str(),
                 source,
             })
@@ -82,7 +83,7 @@ impl ComponentCollector {
 }
 
 impl Exposition for ComponentCollector {
-    fn encode_text(&self, out: &mut Vec<u8>) -> Result<()> {
+    fn encode_text(&self, out: &mut Vec<u8>) -> CoreResult<()> {
         let start = out.len();
         // A little headroom for series added since the last scrape.
         out.reserve(self.inner.last_len.load(Ordering::Relaxed) * 9 / 8);

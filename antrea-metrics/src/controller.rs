@@ -3,8 +3,9 @@
 use crate::catalogue as cat;
 use crate::collector::ComponentCollector;
 use crate::descriptor::Component;
+use crate::error::CoreResult;
 use crate::registration::{metric_set, private, Families};
-use crate::{Builder, Counter, Gauge, Histogram, NodeIpamMetrics, Result};
+use crate::{Builder, Counter, Gauge, Histogram, NodeIpamMetrics};
 
 /// Every metric an Antrea controller process exposes, as typed handles.
 ///
@@ -64,7 +65,7 @@ impl Builder<ControllerMetrics> {
 impl private::Create for ControllerMetrics {
     const COMPONENT: Component = Component::Controller;
 
-    fn create(mut f: Families<'_>) -> Result<Self> {
+    fn create(mut f: Families<'_>) -> CoreResult<Self> {
         let node_ipam = f
             .options()
             .node_ipam

@@ -136,13 +136,13 @@ impl fmt::Display for Profile {
 }
 
 impl std::str::FromStr for Profile {
-    type Err = crate::Error;
+    type Err = crate::MetricsError;
 
-    fn from_str(s: &str) -> crate::Result<Self> {
+    fn from_str(s: &str) -> Result<Self, crate::MetricsError> {
         match s {
             "latest" => Ok(Profile::Latest),
             "v1.11" | "1.11" => Ok(Profile::V1_11),
-            _ => Err(crate::Error::UnknownProfile(s.to_owned())),
+            _ => Err(crate::MetricsError::UnknownProfile(s.to_owned())),
         }
     }
 }

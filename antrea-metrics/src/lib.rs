@@ -59,7 +59,7 @@ pub use collector::ComponentCollector;
 pub use controller::ControllerMetrics;
 pub use def::{Def, Kind};
 pub use descriptor::{Component, Exposed, MetricType, Stability, V1_11};
-pub use error::{Error, Result};
+pub use error::{Error, MetricsError, Result};
 pub use exposition::Exposition;
 pub use flow_table::OvsFlowCount;
 pub use labeled::ByLabel;

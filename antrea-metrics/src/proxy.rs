@@ -3,8 +3,9 @@
 use crate::catalogue as cat;
 use crate::collector::ComponentCollector;
 use crate::descriptor::Component;
+use crate::error::CoreResult;
 use crate::registration::{metric_set, private, Families};
-use crate::{ByLabel, Counter, Gauge, Histogram, IpFamily, Result};
+use crate::{ByLabel, Counter, Gauge, Histogram, IpFamily};
 
 /// The `antrea_proxy_*` handles of one IP family (`ip_family="v4"` or `"v6"`).
 #[derive(Clone, Debug)]
@@ -85,7 +86,7 @@ metric_set!(ProxyMetrics);
 impl private::Create for ProxyMetrics {
     const COMPONENT: Component = Component::Proxy;
 
-    fn create(mut f: Families<'_>) -> Result<Self> {
+    fn create(mut f: Families<'_>) -> CoreResult<Self> {
         Ok(ProxyMetrics {
             handles: ProxyHandles::create(&mut f),
             collector: f.finish()?,

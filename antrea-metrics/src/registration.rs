@@ -5,9 +5,10 @@
 use crate::collector::ComponentCollector;
 use crate::def::Def;
 use crate::descriptor::Component;
+use crate::error::CoreResult;
 use crate::family::{AnyFamily, Family};
 use crate::store::Store;
-use crate::{ByLabel, CounterMode, Exposition, LabelValue, Profile, Result};
+use crate::{ByLabel, CounterMode, Exposition, LabelValue, Profile};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -60,8 +61,8 @@ impl<T: MetricSet> Builder<T> {
     /// [`Exposition::encode_text`], or register its collector yourself.
     ///
     /// # Errors
-    /// [`crate::Error::Describe`] if a declaration is invalid (never for the built-in ones).
-    pub fn build(self) -> Result<T> {
+    /// [`crate::MetricsError::Describe`] if a declaration is invalid (never for the built-in ones).
+    pub fn build(self) -> CoreResult<T> {
         T::create(Families {
             options: &self.options,
             component: T::COMPONENT,
@@ -72,9 +73,9 @@ impl<T: MetricSet> Builder<T> {
     /// Creates the set and registers it into `registry`, all or nothing.
     ///
     /// # Errors
-    /// [`crate::Error::Register`] when `registry` already has one of these families, for
+    /// [`crate::MetricsError::Register`] when `registry` already has one of these families, for
     /// instance when the same set was registered there before; as [`Builder::build`].
-    pub fn register(self, registry: &prometheus::Registry) -> Result<T> {
+    pub fn register(self, registry: &prometheus::Registry) -> CoreResult<T> {
         let set = self.build()?;
         set.collector().register(registry)?;
         Ok(set)
@@ -109,6 +110,7 @@ pub(crate) struct Options {
 pub(crate) mod private {
     use super::Families;
     use crate::descriptor::Component;
+    use crate::error::CoreResult;
 
     /// How a set creates its handles; not nameable outside the crate, so only the crate's
     /// sets are [`MetricSet`](super::MetricSet)s.
@@ -118,7 +120,7 @@ pub(crate) mod private {
 
         /// Creates every family of the set through `families`, with their handles, and ends
         /// with [`Families::finish`].
-        fn create(families: Families<'_>) -> crate::Result<Self>;
+        fn create(families: Families<'_>) -> CoreResult<Self>;
     }
 }
 
@@ -133,8 +135,8 @@ impl Families<'_> {
     /// The collector of every family created, which the set keeps.
     ///
     /// # Errors
-    /// [`crate::Error::Describe`] if a declaration is invalid (never for the built-in ones).
-    pub(crate) fn finish(self) -> Result<ComponentCollector> {
+    /// [`crate::MetricsError::Describe`] if a declaration is invalid (never for the built-in ones).
+    pub(crate) fn finish(self) -> CoreResult<ComponentCollector> {
         ComponentCollector::new(self.component, self.options.profile, self.list)
     }
 
@@ -218,7 +220,7 @@ macro_rules! metric_set {
             pub fn register(
                 registry: &prometheus::Registry,
                 profile: $crate::Profile,
-            ) -> $crate::Result<Self> {
+            ) -> ::std::result::Result<Self, $crate::MetricsError> {
                 Self::builder().profile(profile).register(registry)
             }
 
@@ -226,7 +228,9 @@ macro_rules! metric_set {
             ///
             /// # Errors
             /// As [`Builder::build`](crate::Builder::build).
-            pub fn unregistered(profile: $crate::Profile) -> $crate::Result<Self> {
+            pub fn unregistered(
+                profile: $crate::Profile,
+            ) -> ::std::result::Result<Self, $crate::MetricsError> {
                 Self::builder().profile(profile).build()
             }
 
@@ -249,7 +253,10 @@ macro_rules! metric_set {
         }
 
         impl $crate::Exposition for $set {
-            fn encode_text(&self, out: &mut Vec<u8>) -> $crate::Result<()> {
+            fn encode_text(
+                &self,
+                out: &mut Vec<u8>,
+            ) -> ::std::result::Result<(), $crate::MetricsError> {
                 $crate::Exposition::encode_text(&self.collector, out)
             }
         }
