@@ -65,7 +65,7 @@ pub const CATALOGUE: &[&Descriptor] = &[
 ];
 
 /// `antrea_agent_conntrack_antrea_connection_count`.
-pub const AGENT_CONNTRACK_ANTREA_CONNECTION_COUNT: Def<Gauge> = Def::gauge(
+pub const AGENT_CONNTRACK_ANTREA_CONNECTION_COUNT: Def<Gauge> = Def::scalar(
     "antrea_agent_conntrack_antrea_connection_count",
     Component::Agent,
     Stability::Alpha,
@@ -74,7 +74,7 @@ pub const AGENT_CONNTRACK_ANTREA_CONNECTION_COUNT: Def<Gauge> = Def::gauge(
 .since("v0.x");
 
 /// `antrea_agent_conntrack_max_connection_count`.
-pub const AGENT_CONNTRACK_MAX_CONNECTION_COUNT: Def<Gauge> = Def::gauge(
+pub const AGENT_CONNTRACK_MAX_CONNECTION_COUNT: Def<Gauge> = Def::scalar(
     "antrea_agent_conntrack_max_connection_count",
     Component::Agent,
     Stability::Alpha,
@@ -95,7 +95,7 @@ pub const AGENT_CONNTRACK_POLL_CYCLE_DURATION_SECONDS: Def<Histogram> = Def::his
 .absent_in_v1_11();
 
 /// `antrea_agent_conntrack_total_connection_count`.
-pub const AGENT_CONNTRACK_TOTAL_CONNECTION_COUNT: Def<Gauge> = Def::gauge(
+pub const AGENT_CONNTRACK_TOTAL_CONNECTION_COUNT: Def<Gauge> = Def::scalar(
     "antrea_agent_conntrack_total_connection_count",
     Component::Agent,
     Stability::Alpha,
@@ -104,7 +104,7 @@ pub const AGENT_CONNTRACK_TOTAL_CONNECTION_COUNT: Def<Gauge> = Def::gauge(
 .since("v0.x");
 
 /// `antrea_agent_denied_connection_count`.
-pub const AGENT_DENIED_CONNECTION_COUNT: Def<Gauge> = Def::gauge(
+pub const AGENT_DENIED_CONNECTION_COUNT: Def<Gauge> = Def::scalar(
     "antrea_agent_denied_connection_count",
     Component::Agent,
     Stability::Alpha,
@@ -113,7 +113,7 @@ pub const AGENT_DENIED_CONNECTION_COUNT: Def<Gauge> = Def::gauge(
 .since("v1.1.0");
 
 /// `antrea_agent_egress_networkpolicy_rule_count`.
-pub const AGENT_EGRESS_NETWORKPOLICY_RULE_COUNT: Def<Gauge> = Def::gauge(
+pub const AGENT_EGRESS_NETWORKPOLICY_RULE_COUNT: Def<Gauge> = Def::scalar(
     "antrea_agent_egress_networkpolicy_rule_count",
     Component::Agent,
     Stability::Stable,
@@ -122,7 +122,7 @@ pub const AGENT_EGRESS_NETWORKPOLICY_RULE_COUNT: Def<Gauge> = Def::gauge(
 .since("v0.x");
 
 /// `antrea_agent_flow_collector_reconnection_count`.
-pub const AGENT_FLOW_COLLECTOR_RECONNECTION_COUNT: Def<Gauge> = Def::gauge(
+pub const AGENT_FLOW_COLLECTOR_RECONNECTION_COUNT: Def<Gauge> = Def::scalar(
     "antrea_agent_flow_collector_reconnection_count",
     Component::Agent,
     Stability::Alpha,
@@ -131,7 +131,7 @@ pub const AGENT_FLOW_COLLECTOR_RECONNECTION_COUNT: Def<Gauge> = Def::gauge(
 .since("v1.4.0");
 
 /// `antrea_agent_fqdn_cache_eviction_count`.
-pub const AGENT_FQDN_CACHE_EVICTION_COUNT: Def<Counter, EvictionReason> = Def::counter(
+pub const AGENT_FQDN_CACHE_EVICTION_COUNT: Def<Counter, EvictionReason> = Def::scalar(
     "antrea_agent_fqdn_cache_eviction_count",
     Component::Agent,
     Stability::Alpha,
@@ -143,7 +143,7 @@ pub const AGENT_FQDN_CACHE_EVICTION_COUNT: Def<Counter, EvictionReason> = Def::c
 .absent_in_v1_11();
 
 /// `antrea_agent_fqdn_cache_size`.
-pub const AGENT_FQDN_CACHE_SIZE: Def<Gauge> = Def::gauge(
+pub const AGENT_FQDN_CACHE_SIZE: Def<Gauge> = Def::scalar(
     "antrea_agent_fqdn_cache_size",
     Component::Agent,
     Stability::Alpha,
@@ -153,7 +153,7 @@ pub const AGENT_FQDN_CACHE_SIZE: Def<Gauge> = Def::gauge(
 .absent_in_v1_11();
 
 /// `antrea_agent_ingress_networkpolicy_rule_count`.
-pub const AGENT_INGRESS_NETWORKPOLICY_RULE_COUNT: Def<Gauge> = Def::gauge(
+pub const AGENT_INGRESS_NETWORKPOLICY_RULE_COUNT: Def<Gauge> = Def::scalar(
     "antrea_agent_ingress_networkpolicy_rule_count",
     Component::Agent,
     Stability::Stable,
@@ -162,7 +162,7 @@ pub const AGENT_INGRESS_NETWORKPOLICY_RULE_COUNT: Def<Gauge> = Def::gauge(
 .since("v0.x");
 
 /// `antrea_agent_local_pod_count`.
-pub const AGENT_LOCAL_POD_COUNT: Def<Gauge> = Def::gauge(
+pub const AGENT_LOCAL_POD_COUNT: Def<Gauge> = Def::scalar(
     "antrea_agent_local_pod_count",
     Component::Agent,
     Stability::Stable,
@@ -171,7 +171,7 @@ pub const AGENT_LOCAL_POD_COUNT: Def<Gauge> = Def::gauge(
 .since("v0.x");
 
 /// `antrea_agent_networkpolicy_count`.
-pub const AGENT_NETWORKPOLICY_COUNT: Def<Gauge> = Def::gauge(
+pub const AGENT_NETWORKPOLICY_COUNT: Def<Gauge> = Def::scalar(
     "antrea_agent_networkpolicy_count",
     Component::Agent,
     Stability::Stable,
@@ -182,7 +182,7 @@ pub const AGENT_NETWORKPOLICY_COUNT: Def<Gauge> = Def::gauge(
 /// `antrea_agent_ovs_flow_count`.
 ///
 /// Note: label table_name added in v1.12.0.
-pub const AGENT_OVS_FLOW_COUNT: Def<Gauge, TableLabels> = Def::gauge(
+pub const AGENT_OVS_FLOW_COUNT: Def<Gauge, TableLabels> = Def::scalar(
     "antrea_agent_ovs_flow_count",
     Component::Agent,
     Stability::Stable,
@@ -194,7 +194,7 @@ pub const AGENT_OVS_FLOW_COUNT: Def<Gauge, TableLabels> = Def::gauge(
 .v1_11_labels(&["table_id"]);
 
 /// `antrea_agent_ovs_flow_ops_count`.
-pub const AGENT_OVS_FLOW_OPS_COUNT: Def<Counter, FlowOp> = Def::counter(
+pub const AGENT_OVS_FLOW_OPS_COUNT: Def<Counter, FlowOp> = Def::scalar(
     "antrea_agent_ovs_flow_ops_count",
     Component::Agent,
     Stability::Alpha,
@@ -205,7 +205,7 @@ pub const AGENT_OVS_FLOW_OPS_COUNT: Def<Counter, FlowOp> = Def::counter(
 .since("v0.x");
 
 /// `antrea_agent_ovs_flow_ops_error_count`.
-pub const AGENT_OVS_FLOW_OPS_ERROR_COUNT: Def<Counter, FlowOp> = Def::counter(
+pub const AGENT_OVS_FLOW_OPS_ERROR_COUNT: Def<Counter, FlowOp> = Def::scalar(
     "antrea_agent_ovs_flow_ops_error_count",
     Component::Agent,
     Stability::Alpha,
@@ -233,7 +233,7 @@ pub const AGENT_OVS_FLOW_OPS_LATENCY_MILLISECONDS: Def<Histogram, FlowOp> = Def:
 /// `antrea_agent_ovs_meter_packet_dropped_count`.
 ///
 /// Note: a gauge although monotonic: Antrea sets it to the value read from OVS.
-pub const AGENT_OVS_METER_PACKET_DROPPED_COUNT: Def<Gauge, MeterId> = Def::gauge(
+pub const AGENT_OVS_METER_PACKET_DROPPED_COUNT: Def<Gauge, MeterId> = Def::scalar(
     "antrea_agent_ovs_meter_packet_dropped_count",
     Component::Agent,
     Stability::Alpha,
@@ -245,7 +245,7 @@ pub const AGENT_OVS_METER_PACKET_DROPPED_COUNT: Def<Gauge, MeterId> = Def::gauge
 .absent_in_v1_11();
 
 /// `antrea_agent_ovs_total_flow_count`.
-pub const AGENT_OVS_TOTAL_FLOW_COUNT: Def<Gauge> = Def::gauge(
+pub const AGENT_OVS_TOTAL_FLOW_COUNT: Def<Gauge> = Def::scalar(
     "antrea_agent_ovs_total_flow_count",
     Component::Agent,
     Stability::Stable,
@@ -254,7 +254,7 @@ pub const AGENT_OVS_TOTAL_FLOW_COUNT: Def<Gauge> = Def::gauge(
 .since("v0.x");
 
 /// `antrea_controller_acnp_status_updates`.
-pub const CONTROLLER_ACNP_STATUS_UPDATES: Def<Counter> = Def::counter(
+pub const CONTROLLER_ACNP_STATUS_UPDATES: Def<Counter> = Def::scalar(
     "antrea_controller_acnp_status_updates",
     Component::Controller,
     Stability::Alpha,
@@ -265,7 +265,7 @@ pub const CONTROLLER_ACNP_STATUS_UPDATES: Def<Counter> = Def::counter(
 /// `antrea_controller_address_group_processed`.
 ///
 /// Note: the trailing space in help is Antrea's own.
-pub const CONTROLLER_ADDRESS_GROUP_PROCESSED: Def<Counter> = Def::counter(
+pub const CONTROLLER_ADDRESS_GROUP_PROCESSED: Def<Counter> = Def::scalar(
     "antrea_controller_address_group_processed",
     Component::Controller,
     Stability::Stable,
@@ -287,7 +287,7 @@ pub const CONTROLLER_ADDRESS_GROUP_SYNC_DURATION_MILLISECONDS: Def<Histogram> = 
 /// `antrea_controller_annp_status_updates`.
 ///
 /// Note: named antrea_controller_anp_status_updates before v1.13.0.
-pub const CONTROLLER_ANNP_STATUS_UPDATES: Def<Counter> = Def::counter(
+pub const CONTROLLER_ANNP_STATUS_UPDATES: Def<Counter> = Def::scalar(
     "antrea_controller_annp_status_updates",
     Component::Controller,
     Stability::Alpha,
@@ -297,7 +297,7 @@ pub const CONTROLLER_ANNP_STATUS_UPDATES: Def<Counter> = Def::counter(
 .v1_11_name("antrea_controller_anp_status_updates");
 
 /// `antrea_controller_applied_to_group_processed`.
-pub const CONTROLLER_APPLIED_TO_GROUP_PROCESSED: Def<Counter> = Def::counter(
+pub const CONTROLLER_APPLIED_TO_GROUP_PROCESSED: Def<Counter> = Def::scalar(
     "antrea_controller_applied_to_group_processed",
     Component::Controller,
     Stability::Stable,
@@ -317,7 +317,7 @@ pub const CONTROLLER_APPLIED_TO_GROUP_SYNC_DURATION_MILLISECONDS: Def<Histogram>
 .since("v0.x");
 
 /// `antrea_controller_length_address_group_queue`.
-pub const CONTROLLER_LENGTH_ADDRESS_GROUP_QUEUE: Def<Gauge> = Def::gauge(
+pub const CONTROLLER_LENGTH_ADDRESS_GROUP_QUEUE: Def<Gauge> = Def::scalar(
     "antrea_controller_length_address_group_queue",
     Component::Controller,
     Stability::Stable,
@@ -326,7 +326,7 @@ pub const CONTROLLER_LENGTH_ADDRESS_GROUP_QUEUE: Def<Gauge> = Def::gauge(
 .since("v0.x");
 
 /// `antrea_controller_length_applied_to_group_queue`.
-pub const CONTROLLER_LENGTH_APPLIED_TO_GROUP_QUEUE: Def<Gauge> = Def::gauge(
+pub const CONTROLLER_LENGTH_APPLIED_TO_GROUP_QUEUE: Def<Gauge> = Def::scalar(
     "antrea_controller_length_applied_to_group_queue",
     Component::Controller,
     Stability::Stable,
@@ -335,7 +335,7 @@ pub const CONTROLLER_LENGTH_APPLIED_TO_GROUP_QUEUE: Def<Gauge> = Def::gauge(
 .since("v0.x");
 
 /// `antrea_controller_length_network_policy_queue`.
-pub const CONTROLLER_LENGTH_NETWORK_POLICY_QUEUE: Def<Gauge> = Def::gauge(
+pub const CONTROLLER_LENGTH_NETWORK_POLICY_QUEUE: Def<Gauge> = Def::scalar(
     "antrea_controller_length_network_policy_queue",
     Component::Controller,
     Stability::Stable,
@@ -344,7 +344,7 @@ pub const CONTROLLER_LENGTH_NETWORK_POLICY_QUEUE: Def<Gauge> = Def::gauge(
 .since("v0.x");
 
 /// `antrea_controller_network_policy_processed`.
-pub const CONTROLLER_NETWORK_POLICY_PROCESSED: Def<Counter> = Def::counter(
+pub const CONTROLLER_NETWORK_POLICY_PROCESSED: Def<Counter> = Def::scalar(
     "antrea_controller_network_policy_processed",
     Component::Controller,
     Stability::Stable,
@@ -381,7 +381,7 @@ pub const PROXY_SYNC_PROXY_RULES_DURATION_SECONDS: Def<Histogram, IpFamily> = De
 /// `antrea_proxy_total_endpoints_installed`.
 ///
 /// Note: two series in one family, told apart by the constant label ip_family (v4, v6).
-pub const PROXY_TOTAL_ENDPOINTS_INSTALLED: Def<Gauge, IpFamily> = Def::gauge(
+pub const PROXY_TOTAL_ENDPOINTS_INSTALLED: Def<Gauge, IpFamily> = Def::scalar(
     "antrea_proxy_total_endpoints_installed",
     Component::Proxy,
     Stability::Alpha,
@@ -394,7 +394,7 @@ pub const PROXY_TOTAL_ENDPOINTS_INSTALLED: Def<Gauge, IpFamily> = Def::gauge(
 /// `antrea_proxy_total_endpoints_updates`.
 ///
 /// Note: two series in one family, told apart by the constant label ip_family (v4, v6).
-pub const PROXY_TOTAL_ENDPOINTS_UPDATES: Def<Counter, IpFamily> = Def::counter(
+pub const PROXY_TOTAL_ENDPOINTS_UPDATES: Def<Counter, IpFamily> = Def::scalar(
     "antrea_proxy_total_endpoints_updates",
     Component::Proxy,
     Stability::Alpha,
@@ -407,7 +407,7 @@ pub const PROXY_TOTAL_ENDPOINTS_UPDATES: Def<Counter, IpFamily> = Def::counter(
 /// `antrea_proxy_total_services_installed`.
 ///
 /// Note: two series in one family, told apart by the constant label ip_family (v4, v6).
-pub const PROXY_TOTAL_SERVICES_INSTALLED: Def<Gauge, IpFamily> = Def::gauge(
+pub const PROXY_TOTAL_SERVICES_INSTALLED: Def<Gauge, IpFamily> = Def::scalar(
     "antrea_proxy_total_services_installed",
     Component::Proxy,
     Stability::Alpha,
@@ -420,7 +420,7 @@ pub const PROXY_TOTAL_SERVICES_INSTALLED: Def<Gauge, IpFamily> = Def::gauge(
 /// `antrea_proxy_total_services_updates`.
 ///
 /// Note: two series in one family, told apart by the constant label ip_family (v4, v6).
-pub const PROXY_TOTAL_SERVICES_UPDATES: Def<Counter, IpFamily> = Def::counter(
+pub const PROXY_TOTAL_SERVICES_UPDATES: Def<Counter, IpFamily> = Def::scalar(
     "antrea_proxy_total_services_updates",
     Component::Proxy,
     Stability::Alpha,

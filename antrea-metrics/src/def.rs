@@ -19,6 +19,11 @@ mod sealed {
     impl Sealed for crate::Counter {}
     impl Sealed for crate::Gauge {}
     impl Sealed for crate::Histogram {}
+
+    /// The kinds whose families have no unit and no buckets: counters and gauges.
+    pub trait Scalar: super::Kind {}
+    impl Scalar for crate::Counter {}
+    impl Scalar for crate::Gauge {}
 }
 
 impl Kind for Counter {
@@ -92,21 +97,9 @@ impl<K: Kind> Def<K, ()> {
     }
 }
 
-impl Def<Counter> {
-    /// A counter family without labels.
-    pub(crate) const fn counter(
-        name: &'static str,
-        component: Component,
-        stability: Stability,
-        help: &'static str,
-    ) -> Self {
-        Self::new(name, component, stability, help, None, &[])
-    }
-}
-
-impl Def<Gauge> {
-    /// A gauge family without labels.
-    pub(crate) const fn gauge(
+impl<K: sealed::Scalar> Def<K> {
+    /// A counter or gauge family without labels (the kind is the declared type's).
+    pub(crate) const fn scalar(
         name: &'static str,
         component: Component,
         stability: Stability,

@@ -35,7 +35,7 @@ pub const NODE_IPAM_CIDRSET_ALLOCATION_TRIES_PER_REQUEST: Def<Histogram, Cluster
     .since("v1.4.0 (Node IPAM)");
 
 /// `antrea_node_ipam_controller_cidrset_cidrs_allocations_total`.
-pub const NODE_IPAM_CIDRSET_CIDRS_ALLOCATIONS_TOTAL: Def<Counter, ClusterCidr> = Def::counter(
+pub const NODE_IPAM_CIDRSET_CIDRS_ALLOCATIONS_TOTAL: Def<Counter, ClusterCidr> = Def::scalar(
     "antrea_node_ipam_controller_cidrset_cidrs_allocations_total",
     Component::Controller,
     Stability::Alpha,
@@ -45,7 +45,7 @@ pub const NODE_IPAM_CIDRSET_CIDRS_ALLOCATIONS_TOTAL: Def<Counter, ClusterCidr> =
 .since("v1.4.0 (Node IPAM)");
 
 /// `antrea_node_ipam_controller_cidrset_cidrs_releases_total`.
-pub const NODE_IPAM_CIDRSET_CIDRS_RELEASES_TOTAL: Def<Counter, ClusterCidr> = Def::counter(
+pub const NODE_IPAM_CIDRSET_CIDRS_RELEASES_TOTAL: Def<Counter, ClusterCidr> = Def::scalar(
     "antrea_node_ipam_controller_cidrset_cidrs_releases_total",
     Component::Controller,
     Stability::Alpha,
@@ -55,7 +55,7 @@ pub const NODE_IPAM_CIDRSET_CIDRS_RELEASES_TOTAL: Def<Counter, ClusterCidr> = De
 .since("v1.4.0 (Node IPAM)");
 
 /// `antrea_node_ipam_controller_cidrset_usage_cidrs`.
-pub const NODE_IPAM_CIDRSET_USAGE_CIDRS: Def<Gauge, ClusterCidr> = Def::gauge(
+pub const NODE_IPAM_CIDRSET_USAGE_CIDRS: Def<Gauge, ClusterCidr> = Def::scalar(
     "antrea_node_ipam_controller_cidrset_usage_cidrs",
     Component::Controller,
     Stability::Alpha,
