@@ -153,3 +153,28 @@ fn a_reconnection_resets_every_table_and_the_total() {
     }
     assert_eq!(agent.ovs_total_flow_count.get(), 0.0);
 }
+
+#[test]
+fn another_feature_set_gets_its_own_ids() {
+    // TrafficControl on: Antrea realizes its table right after L2ForwardingCalc.
+    let pipeline = Pipeline::antrea_default()
+        .with_after("L2ForwardingCalc", ["TrafficControl"])
+        .expect("valid pipeline");
+    let agent = AgentMetrics::unregistered(Profile::Latest).expect("agent");
+    agent.ovs_connected(&pipeline);
+    let mut out = Vec::new();
+    agent.encode_text(&mut out).expect("encode");
+    let text = String::from_utf8(out).expect("utf-8");
+    let series = |id: u8, name: &str| {
+        format!("antrea_agent_ovs_flow_count{{table_id=\"{id}\",table_name=\"{name}\"}} 0\n")
+    };
+    assert!(text.contains(&series(22, "TrafficControl")));
+    assert!(text.contains(&series(23, "IngressSecurityClassifier")));
+    assert!(text.contains(&series(29, "Output")));
+    assert!(!text.contains(&series(28, "Output")));
+    let tables = text
+        .lines()
+        .filter(|l| l.starts_with("antrea_agent_ovs_flow_count{"))
+        .count();
+    assert_eq!(tables, 30);
+}
