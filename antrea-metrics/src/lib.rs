@@ -18,7 +18,11 @@
 //! ```
 //!
 //! - [`catalogue`]: one typed declaration ([`Def`]) per family Antrea defines.
-//! - [`AgentMetrics`], [`ControllerMetrics`], [`ProxyMetrics`]: typed handles per process.
+//! - [`AgentMetrics`], [`ControllerMetrics`], [`ProxyMetrics`]: typed handles per process, each
+//!   made by one [`Builder`] (profile, counter mode, and the controller's opt-in Node IPAM
+//!   families, [`NodeIpamMetrics`]).
+//! - [`Pipeline`]: Antrea's OVS pipeline, for [`AgentMetrics::ovs_connected`], which sets the
+//!   per-table series Antrea sets when OVS connects.
 //! - [`global`]: lazily registered handles in the default registry.
 //! - [`Exposition`]: anything a `/metrics` endpoint can serve.
 #![deny(missing_docs)]
