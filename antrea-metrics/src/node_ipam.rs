@@ -3,6 +3,7 @@
 
 use crate::catalogue as cat;
 use crate::registration::{Families, Labeled};
+use crate::store::Store;
 use crate::{ClusterCidr, Counter, Gauge, Histogram};
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -54,11 +55,10 @@ impl NodeIpamMetrics {
         CidrSetMetrics {
             inner: Arc::new(CidrSet {
                 label: cidr.to_string(),
-                families: self.clone(),
-                allocations: OnceLock::new(),
-                releases: OnceLock::new(),
-                usage: OnceLock::new(),
-                tries: OnceLock::new(),
+                allocations: Lazy::new(&self.allocations),
+                releases: Lazy::new(&self.releases),
+                usage: Lazy::new(&self.usage),
+                tries: Lazy::new(&self.tries),
             }),
         }
     }
@@ -72,38 +72,52 @@ pub struct CidrSetMetrics {
 
 struct CidrSet {
     label: String,
-    families: NodeIpamMetrics,
-    allocations: OnceLock<Counter>,
-    releases: OnceLock<Counter>,
-    usage: OnceLock<Gauge>,
-    tries: OnceLock<Histogram>,
+    allocations: Lazy<Counter>,
+    releases: Lazy<Counter>,
+    usage: Lazy<Gauge>,
+    tries: Lazy<Histogram>,
+}
+
+/// One family's series of one CIDR set, created on first use.
+struct Lazy<K> {
+    family: Labeled<K, ClusterCidr>,
+    series: OnceLock<K>,
+}
+
+impl<K: Store> Lazy<K> {
+    fn new(family: &Labeled<K, ClusterCidr>) -> Self {
+        Lazy {
+            family: family.clone(),
+            series: OnceLock::new(),
+        }
+    }
+
+    fn get(&self, cidr: &str) -> &K {
+        self.series.get_or_init(|| self.family.series(&[cidr]))
+    }
 }
 
 impl CidrSetMetrics {
     /// `antrea_node_ipam_controller_cidrset_cidrs_allocations_total`: CIDRs allocated.
     pub fn allocations(&self) -> &Counter {
-        let s = &*self.inner;
-        (s.allocations).get_or_init(|| s.families.allocations.series(&[&s.label]))
+        self.inner.allocations.get(&self.inner.label)
     }
 
     /// `antrea_node_ipam_controller_cidrset_cidrs_releases_total`: CIDRs released.
     pub fn releases(&self) -> &Counter {
-        let s = &*self.inner;
-        (s.releases).get_or_init(|| s.families.releases.series(&[&s.label]))
+        self.inner.releases.get(&self.inner.label)
     }
 
     /// `antrea_node_ipam_controller_cidrset_usage_cidrs`: the share of the set's CIDRs
     /// allocated (Antrea sets allocated / max, a fraction despite the HELP's "percentage").
     pub fn usage(&self) -> &Gauge {
-        let s = &*self.inner;
-        (s.usage).get_or_init(|| s.families.usage.series(&[&s.label]))
+        self.inner.usage.get(&self.inner.label)
     }
 
     /// `antrea_node_ipam_controller_cidrset_allocation_tries_per_request`: how many candidate
     /// CIDRs one allocation tried (observe counts, not durations).
     pub fn allocation_tries_per_request(&self) -> &Histogram {
-        let s = &*self.inner;
-        (s.tries).get_or_init(|| s.families.tries.series(&[&s.label]))
+        self.inner.tries.get(&self.inner.label)
     }
 
     /// The `clusterCIDR` label value.
