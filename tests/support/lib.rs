@@ -2,6 +2,7 @@
 
 pub mod certs;
 pub mod client;
+pub mod flood;
 pub mod hostile;
 pub mod keepalive;
 pub mod kube_stub;
