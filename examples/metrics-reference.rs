@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let text = antrea_metrics::catalogue::reference_markdown();
+    let text = antrea_metrics::reference_markdown();
     // A closed pipe or a full disk is reported as a sentence, not a panic.
     match std::io::stdout().write_all(text.as_bytes()) {
         Ok(()) => ExitCode::SUCCESS,

@@ -16,7 +16,7 @@ struct Gate {
 }
 
 impl Exposition for Gate {
-    fn encode_text(&self, out: &mut Vec<u8>) -> antrea_metrics::Result<()> {
+    fn encode_text(&self, out: &mut Vec<u8>) -> Result<(), antrea_metrics::MetricsError> {
         let _ = self.entered.send(());
         if let Ok(release) = self.release.lock() {
             let _ = release.recv_timeout(Duration::from_secs(5));

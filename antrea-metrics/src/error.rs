@@ -1,13 +1,17 @@
 //! The crate's one error type.
 
-/// Result with this crate's [`Error`].
+/// Result with this crate's [`Error`] by default.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Everything that can go wrong in `antrea-metrics`. Each message says what to do about it.
+/// Result with the core's [`MetricsError`].
+pub(crate) type CoreResult<T> = std::result::Result<T, MetricsError>;
+
+/// What can go wrong creating, registering or encoding metrics: the errors of the library's
+/// core, each variant with one meaning. Each message says what to do about it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
-    /// A metric family of this component already exists in the registry.
+pub enum MetricsError {
+    /// A registry refused a set's families: one of them is already registered there.
     #[error("registering the {component} metrics failed: {source} (register each component once per registry, and do not register another metric with an Antrea name)")]
     Register {
         /// Which component's metrics were being registered.
@@ -16,12 +20,43 @@ pub enum Error {
         #[source]
         source: prometheus::Error,
     },
-    /// Gathering or encoding metrics for a scrape failed.
+    /// The `prometheus` crate refused a family's description (an invalid name or label name):
+    /// a declaration is wrong, never one of the built-in ones.
+    #[error("describing the {component} metric families failed: {source} (a family declaration has an invalid metric or label name)")]
+    Describe {
+        /// Which component's metrics were being created.
+        component: &'static str,
+        /// What the `prometheus` crate said.
+        #[source]
+        source: prometheus::Error,
+    },
+    /// An [`Exposition`](crate::Exposition) source could not produce its metrics for a scrape.
     #[error("encoding the metrics exposition failed: {0}")]
     Encode(#[source] prometheus::Error),
     /// A profile name that is neither `latest` nor `v1.11`.
     #[error("unknown profile {0:?}: use \"latest\" (Antrea v2.7) or \"v1.11\"")]
     UnknownProfile(String),
+}
+
+/// Everything that can go wrong in `antrea-metrics`, the server's failures included. Each
+/// message says what to do about it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Creating, registering or encoding metrics failed.
+    #[error(transparent)]
+    Metrics(#[from] MetricsError),
+    /// The server's own metrics could not be registered: a family of theirs is already in
+    /// the registry.
+    #[cfg(feature = "server")]
+    #[error("registering the {component} metrics failed: {source} (register each component once per registry, and do not register another metric with an Antrea name)")]
+    Register {
+        /// Which metrics were being registered.
+        component: &'static str,
+        /// What the registry said.
+        #[source]
+        source: prometheus::Error,
+    },
     /// A file the server needs could not be read.
     #[cfg(feature = "server")]
     #[cfg_attr(docsrs, doc(cfg(feature = "server")))]

@@ -206,7 +206,7 @@ mod tests {
     }
 
     impl Exposition for Held {
-        fn encode_text(&self, out: &mut Vec<u8>) -> crate::Result<()> {
+        fn encode_text(&self, out: &mut Vec<u8>) -> Result<(), crate::MetricsError> {
             let call = self.calls.fetch_add(1, Ordering::SeqCst);
             let _ = self.entered.send(());
             if let Ok(release) = self.release.lock() {

@@ -10,7 +10,7 @@
 //! | `antrea_metrics_server_connections_rejected_total` | counter | `reason` (`busy`, `per_client`) |
 //! | `antrea_metrics_server_scrape_duration_seconds` | histogram | |
 
-use crate::{Error, Result};
+use crate::{Error, MetricsError, Result};
 use prometheus::{Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry};
 
 /// Counters the server updates; registered in a registry of the caller's choice.
@@ -82,7 +82,7 @@ impl ServerMetrics {
     /// Metrics not registered anywhere, for a server without `server_metrics`.
     pub(crate) fn unregistered() -> Result<Self> {
         // Only invalid names or labels fail here, and these are constants.
-        let wrap = |source| Error::Register {
+        let wrap = |source| MetricsError::Describe {
             component: "metrics server",
             source,
         };
