@@ -2,9 +2,13 @@
 //! with `antrea-ref -drive`: the same families and Antrea's 40 OVS tables by default, updated
 //! every 100 ms. Stops by itself after `--seconds` (default 600).
 //!
+//! `--no-server` runs the same moving agent on the same runtime without the server, so that
+//! the server's marginal memory is the difference between the two processes.
+//!
 //! ```text
 //! cargo run --release -p antrea-metrics-bench --bin perf-serve -- --listen 127.0.0.1:18351 \
-//!     --token-file token --write-ca ca.pem [--tables 40] [--seconds 600]
+//!     --token-file token --write-ca ca.pem [--tables 40] [--seconds 600] [--no-server] \
+//!     [--gzip-level N]
 //! ```
 
 use antrea_metrics::server::{MetricsServer, StaticTokens, TlsSource};
@@ -25,12 +29,15 @@ struct Args {
     write_ca: String,
     tables: u16,
     seconds: u64,
+    no_server: bool,
+    gzip_level: Option<u32>,
 }
 
 fn parse_args() -> Result<Args, BoxError> {
     let mut args = std::env::args().skip(1);
     let (mut listen, mut token_file, mut write_ca) = (None, None, None);
     let (mut tables, mut seconds) = (suite::realistic::PIPELINE_TABLES, 600);
+    let (mut no_server, mut gzip_level) = (false, None);
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
         match flag.as_str() {
@@ -39,6 +46,8 @@ fn parse_args() -> Result<Args, BoxError> {
             "--write-ca" => write_ca = Some(value()?),
             "--tables" => tables = value()?.parse()?,
             "--seconds" => seconds = value()?.parse()?,
+            "--no-server" => no_server = true,
+            "--gzip-level" => gzip_level = Some(value()?.parse()?),
             other => return Err(format!("unknown flag {other}").into()),
         }
     }
@@ -52,6 +61,8 @@ fn parse_args() -> Result<Args, BoxError> {
         write_ca: write_ca.ok_or("--write-ca is required")?,
         tables: tables.min(suite::realistic::ALL_TABLES),
         seconds: seconds.clamp(1, 3600),
+        no_server,
+        gzip_level,
     })
 }
 
@@ -85,7 +96,17 @@ async fn run() -> Result<(), BoxError> {
             }
         }
     });
-    let server = MetricsServer::builder()
+    let stop = tokio::time::sleep(Duration::from_secs(args.seconds));
+    if args.no_server {
+        println!("perf-serve: the workload alone, no server");
+        stop.await;
+        return Ok(());
+    }
+    let mut builder = MetricsServer::builder();
+    if let Some(level) = args.gzip_level {
+        builder = builder.gzip_level(level);
+    }
+    let server = builder
         .listen(args.listen)
         .exposition(Arc::new(agent) as Arc<dyn Exposition>)
         .tls(TlsSource::self_signed().write_ca_to(&args.write_ca))
@@ -101,7 +122,7 @@ async fn run() -> Result<(), BoxError> {
         server.local_addr()
     );
     server
-        .serve(tokio::time::sleep(Duration::from_secs(args.seconds)))
+        .serve(stop)
         .await?;
     Ok(())
 }

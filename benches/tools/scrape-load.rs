@@ -1,19 +1,26 @@
 //! A load generator for `/metrics` servers: N keep-alive HTTPS/1.1 connections, each sending
-//! authenticated scrapes back to back for T seconds; reports successful scrapes/s, their body
-//! bytes/s, latency p50/p99 and, given the server's pid, its resident memory (VmRSS, and the
-//! peak VmHWM).
+//! authenticated scrapes back to back for T seconds; reports successful scrapes/s, their
+//! exposition bytes/s, latency p50/p99 and, given the server's pid, its resident memory (VmRSS,
+//! and the peak VmHWM).
+//!
+//! `--gzip` asks for `Accept-Encoding: gzip`, as Prometheus does by default. Every answer must
+//! then be `Content-Encoding: gzip`; its exposition size is the gzip trailer's length field, and
+//! the first answer on each connection and every [`VERIFY_EVERY`]th one after it is decompressed
+//! in full (CRC checked, length compared), so that the client's own inflating does not take the
+//! shared CPU from the server it measures. Without `--gzip` an encoded answer is an error.
 //! Loopback targets only: it refuses any other address.
 //!
 //! ```text
 //! cargo run --release -p antrea-metrics-bench --bin scrape-load -- --addr 127.0.0.1:10350 --ca ca.pem \
-//!     --token-file token --connections 1,16,64 --seconds 5 --label ours --pid 1234
+//!     --token-file token --connections 1,16,64 --seconds 5 --label ours --pid 1234 [--gzip]
 //! ```
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
-use hyper::header::{ACCEPT_ENCODING, AUTHORIZATION, HOST};
+use hyper::header::{ACCEPT_ENCODING, AUTHORIZATION, CONTENT_ENCODING, HOST};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
+use std::io::Read as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,6 +42,8 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Upper bound on scrapes per connection, whatever the duration.
 const MAX_SCRAPES: usize = 5_000_000;
+/// With `--gzip`, one answer in this many (and each connection's first) is inflated in full.
+const VERIFY_EVERY: usize = 64;
 
 struct Args {
     addr: SocketAddr,
@@ -91,8 +100,39 @@ fn parse_args() -> Result<Args, BoxError> {
 #[derive(Default)]
 struct Stats {
     latencies: Vec<Duration>,
+    /// Exposition bytes (after inflating, with `--gzip`).
     bytes: u64,
+    /// Body bytes as sent.
+    wire: u64,
     errors: u64,
+}
+
+/// The exposition size of one answer's body: its length, or with gzip the trailer's length
+/// field (the inflated size modulo 2³², far above any exposition), after inflating it in full
+/// when `verify` is set. An answer in the wrong encoding, or corrupt, is an error.
+fn exposition_len(gzip: bool, encoding: Option<&[u8]>, body: &[u8], verify: bool) -> Result<u64, BoxError> {
+    match (gzip, encoding) {
+        (false, None) => Ok(body.len() as u64),
+        (true, Some(b"gzip")) => {
+            let trailer = body.len().checked_sub(4).ok_or("gzip body shorter than its trailer")?;
+            let mut isize = [0u8; 4];
+            isize.copy_from_slice(&body[trailer..]);
+            let len = u64::from(u32::from_le_bytes(isize));
+            if verify {
+                let mut text = Vec::with_capacity(len as usize);
+                flate2::read::GzDecoder::new(body).read_to_end(&mut text)?;
+                if text.len() as u64 != len || !text.starts_with(b"# HELP ") {
+                    return Err("gzip body does not inflate to an exposition of its stated length".into());
+                }
+            }
+            Ok(len)
+        }
+        (gzip, encoding) => Err(format!(
+            "asked gzip={gzip}, answered Content-Encoding {:?}",
+            encoding.map(String::from_utf8_lossy)
+        )
+        .into()),
+    }
 }
 
 struct Target {
@@ -124,15 +164,20 @@ async fn connection(target: Arc<Target>, deadline: Instant) -> Result<Stats, Box
             sender.ready().await?;
             let resp = sender.send_request(req).await?;
             let ok = resp.status().is_success();
+            let encoding = resp.headers().get(CONTENT_ENCODING).cloned();
             let body = resp.into_body().collect().await?.to_bytes();
-            Ok::<_, BoxError>((ok, body.len()))
+            Ok::<_, BoxError>((ok, encoding, body))
         };
-        let (ok, len) = tokio::time::timeout(REQUEST_TIMEOUT, scrape).await??;
+        let (ok, encoding, body) = tokio::time::timeout(REQUEST_TIMEOUT, scrape).await??;
         // Only complete expositions count; refusals (e.g. `503` past a server's scrape limit)
         // are reported as errors.
         if ok {
-            stats.latencies.push(start.elapsed());
-            stats.bytes += len as u64;
+            let elapsed = start.elapsed();
+            let verify = stats.latencies.len() % VERIFY_EVERY == 0;
+            let encoding = encoding.as_ref().map(|v| v.as_bytes());
+            stats.bytes += exposition_len(target.gzip, encoding, &body, verify)?;
+            stats.wire += body.len() as u64;
+            stats.latencies.push(elapsed);
         } else {
             stats.errors += 1;
         }
@@ -221,19 +266,25 @@ async fn run(args: &Args, target: &Arc<Target>, conns: usize) -> Result<(), BoxE
         let s = t.await??;
         all.latencies.extend(s.latencies);
         all.bytes += s.bytes;
+        all.wire += s.wire;
         all.errors += s.errors;
     }
     let secs = start.elapsed().as_secs_f64();
     all.latencies.sort_unstable();
     let mem = args.pid.and_then(memory);
+    let scrapes = (all.latencies.len() as u64).max(1);
     println!(
-        "scrape-load: {} connections={conns} scrapes={} scrapes/s={:.0} MB/s={:.2} \
-         bytes/scrape={} p50_ms={:.3} p99_ms={:.3} errors={} rss_kib={} hwm_kib={}",
+        "scrape-load: {} connections={conns} encoding={} scrapes={} scrapes/s={:.0} MB/s={:.2} \
+         bytes/scrape={} wire_MB/s={:.2} wire_bytes/scrape={} p50_ms={:.3} p99_ms={:.3} \
+         errors={} rss_kib={} hwm_kib={}",
         args.label,
+        if args.gzip { "gzip" } else { "identity" },
         all.latencies.len(),
         all.latencies.len() as f64 / secs,
         all.bytes as f64 / secs / 1e6,
-        all.bytes / (all.latencies.len() as u64).max(1),
+        all.bytes / scrapes,
+        all.wire as f64 / secs / 1e6,
+        all.wire / scrapes,
         percentile(&all.latencies, 0.5),
         percentile(&all.latencies, 0.99),
         all.errors,
