@@ -209,6 +209,38 @@ fn scrape(times: &BTreeMap<String, Timing>, log: &str) {
     println!();
 }
 
+/// The gzip group: each backend and level's time and compressed size on the realistic agent.
+fn gzip(times: &BTreeMap<String, Timing>, log: &str) {
+    let rows: Vec<_> = times.iter().filter(|(k, _)| k.starts_with("gzip/")).collect();
+    if rows.is_empty() {
+        return;
+    }
+    println!("### Gzip backends and levels (the realistic agent's exposition)\n");
+    for line in log.lines().filter(|l| l.starts_with("gzip input:")) {
+        println!("{line}\n");
+    }
+    println!("| backend and level | fastest sample | median | MB/s in | compressed |\n|---|---|---|---|---|");
+    let input: f64 = log
+        .lines()
+        .find_map(|l| l.strip_prefix("gzip input: "))
+        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+        .unwrap_or(f64::NAN);
+    for (id, t) in rows {
+        let name = &id["gzip/".len()..];
+        let size = log
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("gzip size: {name}: ")))
+            .unwrap_or("");
+        println!(
+            "| {name} | {} | {} | {:.0} | {size} |",
+            fmt_ns(t.fastest),
+            fmt_ns(t.median),
+            input / t.fastest * 1e3
+        );
+    }
+    println!();
+}
+
 /// `key=value` fields of a `scrape-load:` line, after its label.
 fn fields(line: &str) -> (String, BTreeMap<String, String>) {
     let mut words = line.split_whitespace().skip(1);
@@ -327,6 +359,7 @@ fn run() -> Result<(), BoxError> {
     hot_paths(&times, &go_benchmarks(&read("perf-go.log")));
     contention(&times);
     scrape(&times, &read("criterion.log"));
+    gzip(&times, &read("criterion.log"));
     server(&read("server.log"));
     Ok(())
 }

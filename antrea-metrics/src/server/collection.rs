@@ -4,10 +4,10 @@
 //! gzip. A hung or slow source therefore blocks one blocking-pool thread, however many scrapes
 //! come and go meanwhile.
 
+use super::gzip::Gzip;
 use crate::Exposition;
 use bytes::Bytes;
 use prometheus::Histogram;
-use std::io::Write as _;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -70,7 +70,7 @@ fn lock(current: &Current) -> MutexGuard<'_, Option<Arc<Flight>>> {
 /// The sources, and the collection in progress if any.
 pub(crate) struct Collections {
     sources: Arc<[Arc<dyn Exposition>]>,
-    gzip_level: u32,
+    gzip: Arc<Gzip>,
     duration: Histogram,
     current: Current,
     /// The last exposition's size, so the next buffer is allocated once at about the right size.
@@ -85,7 +85,7 @@ impl Collections {
     ) -> Self {
         Self {
             sources: sources.into(),
-            gzip_level,
+            gzip: Arc::new(Gzip::new(gzip_level)),
             duration,
             current: Arc::new(Mutex::new(None)),
             last_len: Arc::new(AtomicUsize::new(16 * 1024)),
@@ -129,7 +129,7 @@ impl Collections {
     /// `block_in_place`, also works on a current-thread runtime).
     fn start(&self, flight: Arc<Flight>) {
         let sources = Arc::clone(&self.sources);
-        let level = self.gzip_level;
+        let gzip = Arc::clone(&self.gzip);
         let duration = self.duration.clone();
         let last_len = Arc::clone(&self.last_len);
         let current = Arc::clone(&self.current);
@@ -157,8 +157,8 @@ impl Collections {
                 .outcome
                 .send_modify(|o| o.identity = Some(identity.clone()));
             if gzip_wanted {
-                let gzip = identity.and_then(|text| compress(&text, level));
-                flight.outcome.send_modify(|o| o.gzip = Some(gzip));
+                let gzipped = identity.and_then(|text| compress(&gzip, &text));
+                flight.outcome.send_modify(|o| o.gzip = Some(gzipped));
             }
             duration.observe(started.elapsed().as_secs_f64());
         });
@@ -177,13 +177,8 @@ fn encode(sources: &[Arc<dyn Exposition>], hint: usize) -> Body {
     Ok(Bytes::from(text))
 }
 
-fn compress(text: &[u8], level: u32) -> Body {
-    let mut gz = flate2::write::GzEncoder::new(
-        Vec::with_capacity(text.len() / 4),
-        flate2::Compression::new(level),
-    );
-    let compressed = gz.write_all(text).and_then(|()| gz.finish());
-    compressed.map(Bytes::from).map_err(|source| {
+fn compress(gzip: &Gzip, text: &[u8]) -> Body {
+    gzip.compress(text).map(Bytes::from).map_err(|source| {
         let err = crate::Error::Compress { source };
         tracing::error!(error = %err, "compressing the metrics failed");
         Failure::Compress

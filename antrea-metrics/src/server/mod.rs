@@ -35,6 +35,7 @@ mod collection;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+mod gzip;
 mod head_timeout;
 #[cfg(feature = "kube-auth")]
 #[cfg_attr(docsrs, doc(cfg(feature = "kube-auth")))]
