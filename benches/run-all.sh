@@ -3,7 +3,7 @@
 # contention, scrape), client_golang's hot paths (perf-go), and HTTPS load runs against our
 # server and Antrea's own stack (antrea-ref); then the Markdown tables, as ratios within this run.
 # Usage: benches/run-all.sh   (env: LOAD_SECONDS=5, CONNECTIONS=1,16,64, ROUNDS=2; LOAD_ONLY=1
-# skips criterion and perf-go; BASELINE_DIR=dir also runs the perf-serve and sim-agent binaries
+# skips criterion and perf-go; SHARED=../shared is the folder with spec/ and go-reference/; BASELINE_DIR=dir also runs the perf-serve and sim-agent binaries
 # in dir, labelled ours-before and sim-agent-before, alternated with the others)
 # Every server is scraped uncompressed at CONNECTIONS and with Accept-Encoding: gzip (as
 # Prometheus sends it) at 16 connections, each in a fresh process.
@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=target/bench-run
-shared=../shared
+shared=${SHARED:-../shared}
 mkdir -p "$out"
 LOAD_SECONDS=${LOAD_SECONDS:-5}
 CONNECTIONS=${CONNECTIONS:-1,16,64}

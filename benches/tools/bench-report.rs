@@ -211,7 +211,10 @@ fn scrape(times: &BTreeMap<String, Timing>, log: &str) {
 
 /// The gzip group: each backend and level's time and compressed size on the realistic agent.
 fn gzip(times: &BTreeMap<String, Timing>, log: &str) {
-    let rows: Vec<_> = times.iter().filter(|(k, _)| k.starts_with("gzip/")).collect();
+    let rows: Vec<_> = times
+        .iter()
+        .filter(|(k, _)| k.starts_with("gzip/"))
+        .collect();
     if rows.is_empty() {
         return;
     }
@@ -298,7 +301,10 @@ fn server(log: &str) {
     };
     for (encoding, target) in [("identity", 1.5), ("gzip", 3.0)] {
         for server in ["ours", "sim-agent"] {
-            let (Some(ours), Some(go)) = (at16(server, encoding, "MB/s"), at16("antrea-ref", encoding, "MB/s")) else {
+            let (Some(ours), Some(go)) = (
+                at16(server, encoding, "MB/s"),
+                at16("antrea-ref", encoding, "MB/s"),
+            ) else {
                 continue;
             };
             let (t, ok) = verdict(ours / go, Some((">=", target)));
@@ -308,7 +314,10 @@ fn server(log: &str) {
             );
         }
     }
-    if let (Some(sim), Some(go)) = (at16("sim-agent", "gzip", "hwm_kib"), at16("antrea-ref", "gzip", "hwm_kib")) {
+    if let (Some(sim), Some(go)) = (
+        at16("sim-agent", "gzip", "hwm_kib"),
+        at16("antrea-ref", "gzip", "hwm_kib"),
+    ) {
         let (t, ok) = verdict(sim / go, Some(("<=", 0.5)));
         println!(
             "\nVmHWM after the 16-connection runs, sim-agent / antrea-ref: {sim:.0} / {go:.0} KiB = {:.2} (target {t}): {ok}.",
@@ -329,7 +338,11 @@ fn memory(log: &str) {
         .collect();
     for (label, kv) in &lines {
         let get = |k: &str| kv.get(k).map_or("", String::as_str);
-        println!("\n{label}: VmRSS {} KiB, VmHWM {} KiB.", get("rss_kib"), get("hwm_kib"));
+        println!(
+            "\n{label}: VmRSS {} KiB, VmHWM {} KiB.",
+            get("rss_kib"),
+            get("hwm_kib")
+        );
     }
 }
 

@@ -110,11 +110,19 @@ struct Stats {
 /// The exposition size of one answer's body: its length, or with gzip the trailer's length
 /// field (the inflated size modulo 2³², far above any exposition), after inflating it in full
 /// when `verify` is set. An answer in the wrong encoding, or corrupt, is an error.
-fn exposition_len(gzip: bool, encoding: Option<&[u8]>, body: &[u8], verify: bool) -> Result<u64, BoxError> {
+fn exposition_len(
+    gzip: bool,
+    encoding: Option<&[u8]>,
+    body: &[u8],
+    verify: bool,
+) -> Result<u64, BoxError> {
     match (gzip, encoding) {
         (false, None) => Ok(body.len() as u64),
         (true, Some(b"gzip")) => {
-            let trailer = body.len().checked_sub(4).ok_or("gzip body shorter than its trailer")?;
+            let trailer = body
+                .len()
+                .checked_sub(4)
+                .ok_or("gzip body shorter than its trailer")?;
             let mut isize = [0u8; 4];
             isize.copy_from_slice(&body[trailer..]);
             let len = u64::from(u32::from_le_bytes(isize));
@@ -122,7 +130,9 @@ fn exposition_len(gzip: bool, encoding: Option<&[u8]>, body: &[u8], verify: bool
                 let mut text = Vec::with_capacity(len as usize);
                 flate2::read::GzDecoder::new(body).read_to_end(&mut text)?;
                 if text.len() as u64 != len || !text.starts_with(b"# HELP ") {
-                    return Err("gzip body does not inflate to an exposition of its stated length".into());
+                    return Err(
+                        "gzip body does not inflate to an exposition of its stated length".into(),
+                    );
                 }
             }
             Ok(len)
