@@ -36,11 +36,7 @@ pub struct Builder<T> {
 impl<T: MetricSet> Builder<T> {
     pub(crate) fn new() -> Self {
         Builder {
-            options: Options {
-                profile: Profile::Latest,
-                counters: CounterMode::Plain,
-                node_ipam: false,
-            },
+            options: Options::DEFAULT,
             set: PhantomData,
         }
     }
@@ -63,11 +59,7 @@ impl<T: MetricSet> Builder<T> {
     /// # Errors
     /// [`crate::MetricsError::Describe`] if a declaration is invalid (never for the built-in ones).
     pub fn build(self) -> CoreResult<T> {
-        T::create(Families {
-            options: &self.options,
-            component: T::COMPONENT,
-            list: Vec::new(),
-        })
+        T::create(Families::new(&self.options, T::COMPONENT))
     }
 
     /// Creates the set and registers it into `registry`, all or nothing.
@@ -107,6 +99,15 @@ pub(crate) struct Options {
     pub(crate) node_ipam: bool,
 }
 
+impl Options {
+    /// A builder's defaults, and what the server's own families are created with.
+    pub(crate) const DEFAULT: Options = Options {
+        profile: Profile::Latest,
+        counters: CounterMode::Plain,
+        node_ipam: false,
+    };
+}
+
 pub(crate) mod private {
     use super::Families;
     use crate::descriptor::Component;
@@ -131,7 +132,16 @@ pub struct Families<'a> {
     list: Vec<Arc<dyn AnyFamily>>,
 }
 
-impl Families<'_> {
+impl<'a> Families<'a> {
+    /// Starts creating `component`'s families with `options`.
+    pub(crate) fn new(options: &'a Options, component: Component) -> Self {
+        Families {
+            options,
+            component,
+            list: Vec::new(),
+        }
+    }
+
     /// The collector of every family created, which the set keeps.
     ///
     /// # Errors

@@ -333,10 +333,7 @@ impl MetricsServerBuilder {
             addr: "listener".to_owned(),
             source,
         })?;
-        let metrics = metrics::ServerMetrics::unregistered()?;
-        if let Some(registry) = &self.server_metrics {
-            metrics.register(registry)?;
-        }
+        let metrics = metrics::ServerMetrics::new(self.server_metrics.as_ref())?;
         let collections = Collections::new(
             self.sources,
             self.gzip_level,

@@ -5,8 +5,8 @@
 //! come and go meanwhile.
 
 use crate::Exposition;
+use crate::Histogram;
 use bytes::Bytes;
-use prometheus::Histogram;
 use std::io::Write as _;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -160,7 +160,7 @@ impl Collections {
                 let gzip = identity.and_then(|text| compress(&text, level));
                 flight.outcome.send_modify(|o| o.gzip = Some(gzip));
             }
-            duration.observe(started.elapsed().as_secs_f64());
+            duration.observe_duration(started.elapsed());
         });
     }
 }
@@ -232,8 +232,7 @@ mod tests {
             release: Mutex::new(release_rx),
             panic: AtomicBool::new(false),
         });
-        let histogram = Histogram::with_opts(prometheus::HistogramOpts::new("d", "d"))
-            .expect("a valid histogram");
+        let histogram = Histogram::new(&crate::catalogue::DEFAULT_BUCKETS, crate::Unit::Seconds);
         let sources: Vec<Arc<dyn Exposition>> = vec![source.clone()];
         let collections = Collections::new(sources, 1, histogram);
         (source, collections, entered_rx, release)

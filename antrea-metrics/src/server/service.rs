@@ -39,11 +39,11 @@ pub(crate) async fn handle<B>(
     let Some(busy) = slot.begin() else {
         // The connection was chosen for eviction a moment ago and is closing.
         let resp = unavailable("connection closing\n");
-        app.metrics.request(resp.status().as_u16(), &path);
+        app.metrics.request(resp.status(), &path);
         return Ok(resp.map(|body| TrackedBody::new(body, None)));
     };
     let resp = route(&app, &req, &path).await;
-    app.metrics.request(resp.status().as_u16(), &path);
+    app.metrics.request(resp.status(), &path);
     Ok(resp.map(|body| TrackedBody::new(body, Some(busy))))
 }
 

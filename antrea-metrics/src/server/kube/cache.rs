@@ -11,8 +11,8 @@
 //! - Size is bounded: past the capacity, expired answers go first, then the oldest. Pending
 //!   reviews are not evicted; their number is bounded by the server's in-flight requests.
 
+use crate::Counter;
 use crate::{Error, Result};
-use prometheus::IntCounter;
 use ring::hmac;
 use std::collections::HashMap;
 use std::future::Future;
@@ -70,11 +70,11 @@ pub(crate) struct ReviewCache<V> {
     entries: Mutex<HashMap<CacheKey, Entry<V>>>,
     ttl: Duration,
     capacity: usize,
-    hits: IntCounter,
+    hits: Counter,
 }
 
 impl<V: Clone + Send + Sync + 'static> ReviewCache<V> {
-    pub(crate) fn new(ttl: Duration, capacity: usize, hits: IntCounter) -> Arc<Self> {
+    pub(crate) fn new(ttl: Duration, capacity: usize, hits: Counter) -> Arc<Self> {
         Arc::new(Self {
             entries: Mutex::new(HashMap::new()),
             ttl,

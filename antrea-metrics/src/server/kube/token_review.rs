@@ -2,14 +2,15 @@
 
 use super::cache::{KeyHasher, ReviewCache};
 use super::client::ApiClient;
-use super::metrics::{KubeMetrics, Outcome};
+use super::metrics::{KubeMetrics, Outcome, Review};
 use crate::server::{Authentication, Authenticator, BackendError, BoxFuture, UserInfo};
+use crate::LabelValue;
 use crate::Result;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Instant;
 
-const REVIEW: &str = "TokenReview";
+const REVIEW: Review = Review::TokenReview;
 const PATH: &str = "/apis/authentication.k8s.io/v1/tokenreviews";
 
 #[derive(Serialize)]
@@ -81,7 +82,7 @@ impl TokenReviewer {
     }
 
     async fn review(&self, token: &str) -> std::result::Result<Authentication, BackendError> {
-        let mut fields: Vec<&[u8]> = vec![REVIEW.as_bytes(), token.as_bytes()];
+        let mut fields: Vec<&[u8]> = vec![REVIEW.as_str().as_bytes(), token.as_bytes()];
         fields.extend(self.audiences.iter().map(|a| a.as_bytes()));
         let key = self.keys.key(&fields);
         let fetch = || {
@@ -125,11 +126,11 @@ async fn ask(
     let started = Instant::now();
     let body = TokenReview {
         api_version: "authentication.k8s.io/v1",
-        kind: REVIEW,
+        kind: REVIEW.as_str(),
         spec: Spec { token, audiences },
     };
     let answer = client
-        .post::<_, Answer>(REVIEW, PATH, &body, Some(token))
+        .post::<_, Answer>(REVIEW.as_str(), PATH, &body, Some(token))
         .await;
     let result = answer.map(|answer| decide(answer.status, audiences, token));
     let outcome = match &result {
@@ -202,7 +203,7 @@ mod tests {
     fn request_shape() {
         let body = TokenReview {
             api_version: "authentication.k8s.io/v1",
-            kind: REVIEW,
+            kind: REVIEW.as_str(),
             spec: Spec {
                 token: "t",
                 audiences: &[],

@@ -4,7 +4,7 @@ use super::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn cache(ttl_ms: u64, capacity: usize) -> Arc<ReviewCache<u32>> {
-    let hits = IntCounter::new("hits", "cache hits").expect("valid counter");
+    let hits = crate::Counter::with_mode(crate::CounterMode::Plain);
     ReviewCache::new(Duration::from_millis(ttl_ms), capacity, hits)
 }
 
