@@ -110,18 +110,18 @@ impl Server {
     /// certificate's CA; serves `served` once run.
     pub async fn bind(options: &ServeOptions, served: Served) -> Result<Self, String> {
         let Served { families, registry } = served;
-        let tls = match &options.tls {
+        let tls: TlsSource = match &options.tls {
             // The certificate covers localhost, 127.0.0.1 and ::1; a specific address given to
             // --listen (a Pod IP) is added, so scrapers can verify it against the CA too.
             Tls::SelfSigned { .. } => {
                 let ip = options.listen.ip();
                 if ip.is_unspecified() || ip.is_loopback() {
-                    TlsSource::self_signed()
+                    TlsSource::self_signed().into()
                 } else {
-                    TlsSource::self_signed().with_ip(ip)
+                    TlsSource::self_signed().with_ip(ip).into()
                 }
             }
-            Tls::Files { cert, key } => TlsSource::files(cert, key),
+            Tls::Files { cert, key } => TlsSource::files(cert, key).into(),
         };
         let builder = MetricsServer::builder()
             .listen(options.listen)

@@ -1,7 +1,7 @@
 //! Where the serving certificate comes from: generated at startup, or PEM files that are
 //! re-read when they change.
 
-use crate::{Error, Result};
+use super::error::{BuildError, BuildResult};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -16,28 +16,62 @@ use std::time::{Duration, Instant};
 pub const DEFAULT_CERT_RELOAD_INTERVAL: Duration = Duration::from_secs(10);
 
 /// The serving certificate: self-signed (the default, like Antrea's) or read from files.
+/// Each kind has only the options that apply to it; give either to
+/// [`MetricsServerBuilder::tls`](super::MetricsServerBuilder::tls).
+///
+/// ```
+/// use antrea_metrics::server::TlsSource;
+/// let generated = TlsSource::self_signed().with_dns_name("agent.example");
+/// let files = TlsSource::files("/etc/tls/tls.crt", "/etc/tls/tls.key");
+/// assert!(matches!(TlsSource::from(generated), TlsSource::SelfSigned(_)));
+/// assert!(matches!(TlsSource::from(files), TlsSource::Files(_)));
+/// ```
+///
+/// A self-signed option does not exist on a files source (before, it did nothing there):
+///
+/// ```compile_fail
+/// use antrea_metrics::server::TlsSource;
+/// let files = TlsSource::files("tls.crt", "tls.key").with_dns_name("agent.example");
+/// ```
 #[derive(Debug, Clone)]
-pub struct TlsSource {
-    kind: Kind,
+pub enum TlsSource {
+    /// A certificate generated at startup.
+    SelfSigned(SelfSigned),
+    /// A certificate chain and private key in PEM files, re-read when they change.
+    Files(CertFiles),
 }
 
+/// A certificate generated at startup; made by [`TlsSource::self_signed`].
+#[derive(Debug, Clone, Default)]
+pub struct SelfSigned {
+    dns_names: Vec<String>,
+    ips: Vec<IpAddr>,
+    write_ca_to: Option<PathBuf>,
+}
+
+/// A certificate chain and private key in PEM files; made by [`TlsSource::files`].
 #[derive(Debug, Clone)]
-enum Kind {
-    SelfSigned {
-        dns_names: Vec<String>,
-        ips: Vec<IpAddr>,
-        write_ca_to: Option<PathBuf>,
-    },
-    Files {
-        cert: PathBuf,
-        key: PathBuf,
-        reload_interval: Duration,
-    },
+pub struct CertFiles {
+    cert: PathBuf,
+    key: PathBuf,
+    reload_interval: Duration,
 }
 
 impl Default for TlsSource {
     fn default() -> Self {
-        Self::self_signed()
+        Self::SelfSigned(SelfSigned::default())
+    }
+}
+
+impl From<SelfSigned> for TlsSource {
+    fn from(source: SelfSigned) -> Self {
+        Self::SelfSigned(source)
+    }
+}
+
+impl From<CertFiles> for TlsSource {
+    fn from(source: CertFiles) -> Self {
+        Self::Files(source)
     }
 }
 
@@ -46,84 +80,71 @@ impl TlsSource {
     /// `127.0.0.1` and `::1`; its NotBefore is an hour back to tolerate clock skew. It is issued
     /// by a generated CA, whose PEM is [`MetricsServer::ca_pem`](super::MetricsServer::ca_pem).
     #[must_use]
-    pub fn self_signed() -> Self {
-        Self {
-            kind: Kind::SelfSigned {
-                dns_names: Vec::new(),
-                ips: Vec::new(),
-                write_ca_to: None,
-            },
-        }
+    pub fn self_signed() -> SelfSigned {
+        SelfSigned::default()
     }
 
     /// A certificate chain and private key in PEM files, re-read when their contents change
     /// (checked at most every [`DEFAULT_CERT_RELOAD_INTERVAL`], on a TLS handshake). Paths are
     /// resolved on every check, so atomic symlink swaps are seen.
     #[must_use]
-    pub fn files(cert_path: impl Into<PathBuf>, key_path: impl Into<PathBuf>) -> Self {
-        Self {
-            kind: Kind::Files {
-                cert: cert_path.into(),
-                key: key_path.into(),
-                reload_interval: DEFAULT_CERT_RELOAD_INTERVAL,
-            },
+    pub fn files(cert_path: impl Into<PathBuf>, key_path: impl Into<PathBuf>) -> CertFiles {
+        CertFiles {
+            cert: cert_path.into(),
+            key: key_path.into(),
+            reload_interval: DEFAULT_CERT_RELOAD_INTERVAL,
         }
     }
+}
 
-    /// Adds a DNS name to a self-signed certificate (no effect on a files source).
+impl SelfSigned {
+    /// Adds a DNS name to the certificate.
     #[must_use]
     pub fn with_dns_name(mut self, name: impl Into<String>) -> Self {
-        if let Kind::SelfSigned { dns_names, .. } = &mut self.kind {
-            dns_names.push(name.into());
-        }
+        self.dns_names.push(name.into());
         self
     }
 
-    /// Adds an IP address to a self-signed certificate.
+    /// Adds an IP address to the certificate.
     #[must_use]
     pub fn with_ip(mut self, ip: IpAddr) -> Self {
-        if let Kind::SelfSigned { ips, .. } = &mut self.kind {
-            ips.push(ip);
-        }
+        self.ips.push(ip);
         self
     }
 
-    /// Writes the CA of a self-signed certificate to `path` at build time, for Prometheus'
+    /// Writes the CA that issued the certificate to `path` at build time, for Prometheus'
     /// `tls_config.ca_file`.
     #[must_use]
     pub fn write_ca_to(mut self, path: impl Into<PathBuf>) -> Self {
-        if let Kind::SelfSigned { write_ca_to, .. } = &mut self.kind {
-            *write_ca_to = Some(path.into());
-        }
+        self.write_ca_to = Some(path.into());
         self
     }
+}
 
-    /// How often certificate files are checked for changes.
+impl CertFiles {
+    /// How often the files are checked for changes.
     #[must_use]
     pub fn with_reload_interval(mut self, interval: Duration) -> Self {
-        if let Kind::Files {
-            reload_interval, ..
-        } = &mut self.kind
-        {
-            *reload_interval = interval;
-        }
+        self.reload_interval = interval;
         self
     }
+}
 
+impl TlsSource {
     /// Makes the certificate resolver, and the CA PEM when self-signed.
     pub(crate) fn load(
         self,
         provider: &Arc<CryptoProvider>,
-    ) -> Result<(Arc<CertResolver>, Option<String>)> {
-        match self.kind {
-            Kind::SelfSigned {
+    ) -> BuildResult<(Arc<CertResolver>, Option<String>)> {
+        match self {
+            Self::SelfSigned(SelfSigned {
                 dns_names,
                 ips,
                 write_ca_to,
-            } => {
+            }) => {
                 let (key, ca_pem) = self_signed(dns_names, &ips, provider)?;
                 if let Some(path) = write_ca_to {
-                    std::fs::write(&path, &ca_pem).map_err(|source| Error::WriteFile {
+                    std::fs::write(&path, &ca_pem).map_err(|source| BuildError::WriteFile {
                         field: "self-signed CA output",
                         path,
                         source,
@@ -135,11 +156,11 @@ impl TlsSource {
                 };
                 Ok((Arc::new(resolver), Some(ca_pem)))
             }
-            Kind::Files {
+            Self::Files(CertFiles {
                 cert,
                 key,
                 reload_interval,
-            } => {
+            }) => {
                 let pair = Pair::read(&cert, &key)?;
                 let certified = pair.certified_key(&cert, &key, provider)?;
                 let files = WatchedFiles {
@@ -163,21 +184,22 @@ fn self_signed(
     dns_names: Vec<String>,
     ips: &[IpAddr],
     provider: &CryptoProvider,
-) -> Result<(CertifiedKey, String)> {
+) -> BuildResult<(CertifiedKey, String)> {
     use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
     let now = time::OffsetDateTime::now_utc();
     let not_before = now - time::Duration::hours(1);
     let not_after = now + time::Duration::days(365);
 
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(Error::SelfSigned)?;
+    let mut ca_params =
+        CertificateParams::new(Vec::<String>::new()).map_err(BuildError::SelfSigned)?;
     ca_params
         .distinguished_name
         .push(DnType::CommonName, "antrea-metrics-ca");
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params.not_before = not_before;
     ca_params.not_after = not_after;
-    let ca_key = KeyPair::generate().map_err(Error::SelfSigned)?;
-    let ca = CertifiedIssuer::self_signed(ca_params, ca_key).map_err(Error::SelfSigned)?;
+    let ca_key = KeyPair::generate().map_err(BuildError::SelfSigned)?;
+    let ca = CertifiedIssuer::self_signed(ca_params, ca_key).map_err(BuildError::SelfSigned)?;
 
     let mut names = vec![
         "localhost".to_owned(),
@@ -186,22 +208,22 @@ fn self_signed(
     ];
     names.extend(dns_names);
     names.extend(ips.iter().map(IpAddr::to_string));
-    let mut params = CertificateParams::new(names).map_err(Error::SelfSigned)?;
+    let mut params = CertificateParams::new(names).map_err(BuildError::SelfSigned)?;
     params
         .distinguished_name
         .push(DnType::CommonName, "antrea-metrics");
     params.not_before = not_before;
     params.not_after = not_after;
-    let key = KeyPair::generate().map_err(Error::SelfSigned)?;
-    let leaf = params.signed_by(&key, &ca).map_err(Error::SelfSigned)?;
+    let key = KeyPair::generate().map_err(BuildError::SelfSigned)?;
+    let leaf = params
+        .signed_by(&key, &ca)
+        .map_err(BuildError::SelfSigned)?;
 
-    let key_der = PrivateKeyDer::try_from(key.serialize_der()).map_err(|reason| Error::Config {
-        field: "self-signed key",
-        reason: reason.to_owned(),
-    })?;
+    let key_der =
+        PrivateKeyDer::try_from(key.serialize_der()).map_err(BuildError::SelfSignedKey)?;
     let chain = vec![leaf.der().clone()];
     let certified =
-        CertifiedKey::from_der(chain, key_der, provider).map_err(|source| Error::Tls {
+        CertifiedKey::from_der(chain, key_der, provider).map_err(|source| BuildError::Tls {
             field: "self-signed key",
             source,
         })?;
@@ -216,9 +238,9 @@ struct Pair {
 }
 
 impl Pair {
-    fn read(cert: &Path, key: &Path) -> Result<Self> {
+    fn read(cert: &Path, key: &Path) -> BuildResult<Self> {
         let read = |field, path: &Path| {
-            std::fs::read(path).map_err(|source| Error::ReadFile {
+            std::fs::read(path).map_err(|source| BuildError::ReadFile {
                 field,
                 path: path.to_path_buf(),
                 source,
@@ -235,10 +257,10 @@ impl Pair {
         cert_path: &Path,
         key_path: &Path,
         provider: &CryptoProvider,
-    ) -> Result<CertifiedKey> {
+    ) -> BuildResult<CertifiedKey> {
         let pem_err = |field, path: &Path| {
             let path = path.to_path_buf();
-            move |source| Error::Pem {
+            move |source| BuildError::Pem {
                 field,
                 path,
                 source,
@@ -248,14 +270,14 @@ impl Pair {
             .collect::<Result<Vec<_>, _>>()
             .map_err(pem_err("tls cert", cert_path))?;
         if chain.is_empty() {
-            return Err(Error::Pem {
+            return Err(BuildError::Pem {
                 field: "tls cert",
                 path: cert_path.to_path_buf(),
                 source: rustls::pki_types::pem::Error::NoItemsFound,
             });
         }
         let key = PrivateKeyDer::from_pem_slice(&self.key).map_err(pem_err("tls key", key_path))?;
-        CertifiedKey::from_der(chain, key, provider).map_err(|source| Error::CertKey {
+        CertifiedKey::from_der(chain, key, provider).map_err(|source| BuildError::CertKey {
             cert: cert_path.to_path_buf(),
             key: key_path.to_path_buf(),
             source,

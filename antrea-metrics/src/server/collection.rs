@@ -184,7 +184,7 @@ fn compress(text: &[u8], level: u32) -> Body {
     );
     let compressed = gz.write_all(text).and_then(|()| gz.finish());
     compressed.map(Bytes::from).map_err(|source| {
-        let err = crate::Error::Compress { source };
+        let err = super::ServeError::Compress { source };
         tracing::error!(error = %err, "compressing the metrics failed");
         Failure::Compress
     })

@@ -1,6 +1,6 @@
 //! Limits and timeouts, and the idle timeout applied to every connection's I/O.
 
-use crate::{Error, Result};
+use super::error::{BuildError, BuildResult};
 use std::future::Future as _;
 use std::io;
 use std::pin::Pin;
@@ -46,42 +46,35 @@ impl Default for Limits {
 pub(crate) const MIN_HEADER_BYTES: usize = 8192;
 
 impl Limits {
-    pub(crate) fn validate(&self) -> Result<()> {
-        let bad = |field, reason: &str| {
-            Err(Error::Config {
-                field,
-                reason: reason.to_owned(),
-            })
-        };
-        let durations = [
-            ("handshake timeout", self.handshake_timeout),
-            ("header read timeout", self.header_read_timeout),
-            ("idle timeout", self.idle_timeout),
-            ("scrape timeout", self.scrape_timeout),
+    pub(crate) fn validate(&self) -> BuildResult<()> {
+        let nonzero = [
+            ("handshake timeout", self.handshake_timeout.is_zero()),
+            ("header read timeout", self.header_read_timeout.is_zero()),
+            ("idle timeout", self.idle_timeout.is_zero()),
+            ("scrape timeout", self.scrape_timeout.is_zero()),
+            ("max connections", self.max_connections == 0),
+            (
+                "max connections per client",
+                self.max_connections_per_client == 0,
+            ),
+            ("max in-flight scrapes", self.max_inflight_scrapes == 0),
+            (
+                "h2 max concurrent streams",
+                self.h2_max_concurrent_streams == 0,
+            ),
         ];
-        for (field, value) in durations {
-            if value.is_zero() {
-                return bad(field, "must be more than zero");
-            }
+        if let Some((setting, _)) = nonzero.into_iter().find(|(_, zero)| *zero) {
+            return Err(BuildError::Zero { setting });
         }
         if self.max_header_bytes < MIN_HEADER_BYTES {
-            return bad("max header bytes", "must be at least 8192");
-        }
-        if self.max_connections == 0
-            || self.max_connections_per_client == 0
-            || self.max_inflight_scrapes == 0
-        {
-            return bad(
-                "max connections / max connections per client / max in-flight scrapes",
-                "must be at least 1",
-            );
-        }
-        if self.h2_max_concurrent_streams == 0 {
-            return bad("h2 max concurrent streams", "must be at least 1");
+            return Err(BuildError::MaxHeaderBytes(self.max_header_bytes));
         }
         // No bytes flow while a scrape is being encoded: a longer scrape would look idle.
         if self.scrape_timeout >= self.idle_timeout {
-            return bad("scrape timeout", "must be shorter than the idle timeout");
+            return Err(BuildError::ScrapeTimeout {
+                scrape: self.scrape_timeout,
+                idle: self.idle_timeout,
+            });
         }
         Ok(())
     }

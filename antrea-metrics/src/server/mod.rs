@@ -15,7 +15,7 @@
 //!     .await?;
 //! println!("serving on https://{}", server.local_addr());
 //! // Serve until the shutdown future resolves (e.g. on SIGTERM).
-//! server.serve(std::future::pending()).await
+//! Ok(server.serve(std::future::pending()).await?)
 //! # }
 //! ```
 //!
@@ -31,6 +31,7 @@ mod body;
 mod builder;
 mod cert;
 mod collection;
+mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -50,12 +51,12 @@ pub use auth::{
     BoxFuture, Decision, RequestAttributes, UserInfo, ANONYMOUS_USER,
 };
 pub use builder::MetricsServerBuilder;
-pub use cert::{TlsSource, DEFAULT_CERT_RELOAD_INTERVAL};
+pub use cert::{CertFiles, SelfSigned, TlsSource, DEFAULT_CERT_RELOAD_INTERVAL};
+pub use error::{BuildError, ServeError};
 pub use rustls;
 pub use tls::{supported_cipher_suites, TlsVersion};
 pub use tokens::{StaticTokens, DEFAULT_TOKEN_RELOAD_INTERVAL, STATIC_TOKEN_USER};
 
-use crate::Result;
 use admission::{Admission, Ticket};
 use head_timeout::HeadTimeout;
 use limits::{IdleTimeout, Limits};
@@ -113,7 +114,7 @@ impl MetricsServer {
     ///
     /// # Errors
     /// None today; the `Result` leaves room for fatal listener failures.
-    pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<()> {
+    pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
         use hyper_util::rt::{TokioExecutor, TokioTimer};
         use hyper_util::server::conn::auto;
         use hyper_util::server::graceful::GracefulShutdown;

@@ -1,7 +1,7 @@
 //! Static bearer tokens, given in code and/or read from a file that is re-read when it changes.
 
 use super::auth::{Authentication, Authenticator, BackendError, BoxFuture, UserInfo};
-use crate::{Error, Result};
+use super::error::{BuildError, BuildResult};
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -68,29 +68,19 @@ impl StaticTokens {
     /// [`DEFAULT_TOKEN_RELOAD_INTERVAL`] when requests arrive.
     ///
     /// # Errors
-    /// [`Error::ReadFile`] when the file cannot be read, [`Error::Config`] when it holds no token.
-    pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
+    /// [`BuildError::ReadFile`] when the file cannot be read, [`BuildError::TokensNotText`] or
+    /// [`BuildError::NoTokens`] when it holds no token.
+    pub fn from_file(path: impl AsRef<Path>) -> BuildResult<Self> {
         let path = path.as_ref().to_path_buf();
-        let bytes = std::fs::read(&path).map_err(|source| Error::ReadFile {
+        let bytes = std::fs::read(&path).map_err(|source| BuildError::ReadFile {
             field: "static tokens",
             path: path.clone(),
             source,
         })?;
-        let digests = parse_tokens(&bytes).ok_or_else(|| Error::Config {
-            field: "static tokens",
-            reason: format!(
-                "the token file {} is not UTF-8 text (write one token per line)",
-                path.display()
-            ),
-        })?;
+        let digests =
+            parse_tokens(&bytes).ok_or_else(|| BuildError::TokensNotText(path.clone()))?;
         if digests.is_empty() {
-            return Err(Error::Config {
-                field: "static tokens",
-                reason: format!(
-                    "the token file {} holds no token (write one token per line)",
-                    path.display()
-                ),
-            });
+            return Err(BuildError::NoTokens(path));
         }
         let state = State {
             digests,

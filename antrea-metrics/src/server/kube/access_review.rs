@@ -2,10 +2,10 @@
 
 use super::cache::{KeyHasher, ReviewCache};
 use super::client::ApiClient;
+use super::error::{ConfigError, KubeError};
 use super::metrics::{KubeMetrics, Outcome, Review};
 use crate::server::{Authorizer, BackendError, BoxFuture, Decision, RequestAttributes, UserInfo};
 use crate::LabelValue;
-use crate::Result;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Instant;
@@ -69,7 +69,7 @@ impl AccessReviewer {
         client: Arc<ApiClient>,
         cache: (std::time::Duration, usize),
         metrics: KubeMetrics,
-    ) -> Result<Self> {
+    ) -> Result<Self, ConfigError> {
         Ok(Self {
             client,
             keys: KeyHasher::random()?,
@@ -84,7 +84,7 @@ impl Authorizer for AccessReviewer {
         &'a self,
         user: &'a UserInfo,
         request: &'a RequestAttributes,
-    ) -> BoxFuture<'a, std::result::Result<Decision, BackendError>> {
+    ) -> BoxFuture<'a, Result<Decision, BackendError>> {
         Box::pin(async move {
             let mut fields: Vec<&[u8]> = vec![
                 REVIEW.as_str().as_bytes(),
@@ -113,7 +113,7 @@ async fn ask(
     user: &UserInfo,
     request: &RequestAttributes,
     metrics: &KubeMetrics,
-) -> Result<Decision> {
+) -> Result<Decision, KubeError> {
     let started = Instant::now();
     let body = SubjectAccessReview {
         api_version: "authorization.k8s.io/v1",

@@ -2,10 +2,10 @@
 
 use super::cache::{KeyHasher, ReviewCache};
 use super::client::ApiClient;
+use super::error::{ConfigError, KubeError};
 use super::metrics::{KubeMetrics, Outcome, Review};
 use crate::server::{Authentication, Authenticator, BackendError, BoxFuture, UserInfo};
 use crate::LabelValue;
-use crate::Result;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Instant;
@@ -71,7 +71,7 @@ impl TokenReviewer {
         audiences: Vec<String>,
         cache: (std::time::Duration, usize),
         metrics: KubeMetrics,
-    ) -> Result<Self> {
+    ) -> Result<Self, ConfigError> {
         Ok(Self {
             client,
             audiences: audiences.into(),
@@ -81,7 +81,7 @@ impl TokenReviewer {
         })
     }
 
-    async fn review(&self, token: &str) -> std::result::Result<Authentication, BackendError> {
+    async fn review(&self, token: &str) -> Result<Authentication, BackendError> {
         let mut fields: Vec<&[u8]> = vec![REVIEW.as_str().as_bytes(), token.as_bytes()];
         fields.extend(self.audiences.iter().map(|a| a.as_bytes()));
         let key = self.keys.key(&fields);
@@ -105,7 +105,7 @@ impl Authenticator for TokenReviewer {
     fn authenticate<'a>(
         &'a self,
         token: Option<&'a str>,
-    ) -> BoxFuture<'a, std::result::Result<Authentication, BackendError>> {
+    ) -> BoxFuture<'a, Result<Authentication, BackendError>> {
         Box::pin(async move {
             match token {
                 // No token, no review: the server answers 401 (or, with anonymous requests
@@ -122,7 +122,7 @@ async fn ask(
     token: &str,
     audiences: &[String],
     metrics: &KubeMetrics,
-) -> Result<Authentication> {
+) -> Result<Authentication, KubeError> {
     let started = Instant::now();
     let body = TokenReview {
         api_version: "authentication.k8s.io/v1",
