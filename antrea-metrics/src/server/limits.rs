@@ -1,13 +1,7 @@
-//! Limits and timeouts, and the idle timeout applied to every connection's I/O.
+//! Limits and timeouts, and their validation.
 
 use super::error::{BuildError, BuildResult};
-use std::future::Future as _;
-use std::io;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::time::{Instant, Sleep};
 
 /// Limits and timeouts; every field has a builder setter on
 /// [`MetricsServerBuilder`](super::MetricsServerBuilder).
@@ -80,93 +74,6 @@ impl Limits {
     }
 }
 
-/// Fails reads and writes once no byte has moved in either direction for `timeout`, which
-/// closes idle keep-alive connections of both HTTP versions (HTTP/2 pings are not sent, so a
-/// quiet HTTP/2 connection does not stay open forever).
-pub(crate) struct IdleTimeout<T> {
-    inner: T,
-    timeout: Duration,
-    sleep: Pin<Box<Sleep>>,
-}
-
-impl<T> IdleTimeout<T> {
-    pub(crate) fn new(inner: T, timeout: Duration) -> Self {
-        Self {
-            inner,
-            timeout,
-            sleep: Box::pin(tokio::time::sleep(timeout)),
-        }
-    }
-
-    fn touch(&mut self) {
-        self.sleep.as_mut().reset(Instant::now() + self.timeout);
-    }
-
-    fn check<R>(&mut self, cx: &mut Context<'_>, poll: Poll<io::Result<R>>) -> Poll<io::Result<R>> {
-        match poll {
-            Poll::Ready(result) => {
-                self.touch();
-                Poll::Ready(result)
-            }
-            Poll::Pending => match self.sleep.as_mut().poll(cx) {
-                Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "connection idle for too long",
-                ))),
-                Poll::Pending => Poll::Pending,
-            },
-        }
-    }
-}
-
-impl<T: AsyncRead + Unpin> AsyncRead for IdleTimeout<T> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let this = &mut *self;
-        let poll = Pin::new(&mut this.inner).poll_read(cx, buf);
-        this.check(cx, poll)
-    }
-}
-
-impl<T: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<T> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = &mut *self;
-        let poll = Pin::new(&mut this.inner).poll_write(cx, buf);
-        this.check(cx, poll)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = &mut *self;
-        let poll = Pin::new(&mut this.inner).poll_flush(cx);
-        this.check(cx, poll)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let this = &mut *self;
-        let poll = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
-        this.check(cx, poll)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,15 +91,5 @@ mod tests {
             ..Limits::default()
         };
         assert!(small.validate().is_err());
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn idle_connection_times_out() {
-        use tokio::io::AsyncReadExt;
-        let (client, _server) = tokio::io::duplex(64);
-        let mut io = IdleTimeout::new(client, Duration::from_secs(5));
-        let mut buf = [0u8; 8];
-        let err = io.read(&mut buf).await.unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
     }
 }

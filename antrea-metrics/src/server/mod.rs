@@ -35,12 +35,12 @@ mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
-mod head_timeout;
 #[cfg(feature = "kube-auth")]
 pub mod kube;
 mod limits;
 mod metrics;
 mod service;
+mod timeouts;
 mod tls;
 mod tokens;
 
@@ -58,13 +58,13 @@ pub use tls::{supported_cipher_suites, TlsVersion};
 pub use tokens::{StaticTokens, DEFAULT_TOKEN_RELOAD_INTERVAL, STATIC_TOKEN_USER};
 
 use admission::{Admission, Ticket};
-use head_timeout::HeadTimeout;
-use limits::{IdleTimeout, Limits};
+use limits::Limits;
 use service::App;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use timeouts::Timed;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
@@ -125,7 +125,7 @@ impl MetricsServer {
             .http1()
             .timer(TokioTimer::new())
             // hyper's header timer also runs while a kept-alive connection waits for its next
-            // request, closing it long before the idle timeout; HeadTimeout times heads instead.
+            // request, closing it long before the idle timeout; `Timed` times heads instead.
             .header_read_timeout(None)
             .max_buf_size(limits.max_header_bytes);
         builder
@@ -254,8 +254,8 @@ impl Connection {
         let slot = ticket.slot();
         slot.handshake_done();
         let http1 = stream.get_ref().1.alpn_protocol() != Some(b"h2");
-        let stream = HeadTimeout::new(stream, self.header_read_timeout, http1);
-        let io = hyper_util::rt::TokioIo::new(IdleTimeout::new(stream, self.idle_timeout));
+        let stream = Timed::new(stream, self.idle_timeout, self.header_read_timeout, http1);
+        let io = hyper_util::rt::TokioIo::new(stream);
         let app = self.app;
         let service = hyper::service::service_fn(move |req| {
             service::handle(Arc::clone(&app), Arc::clone(&slot), req)
