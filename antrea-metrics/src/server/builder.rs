@@ -15,7 +15,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
-use tokio_rustls::TlsAcceptor;
 
 /// Configures a [`MetricsServer`]; made by [`MetricsServer::builder`].
 pub struct MetricsServerBuilder {
@@ -309,7 +308,7 @@ impl MetricsServerBuilder {
         };
         let provider = tls::provider(self.tls_options.cipher_suites.as_deref())?;
         let (resolver, ca_pem) = self.tls.load(&provider)?;
-        let tls_config = tls::server_config(&self.tls_options, provider, resolver)?;
+        let tls_config = tls::server_config(&self.tls_options, provider, &resolver)?;
         let listener = bind(self.bind.ok_or(BuildError::NoListener)?).await?;
         let local_addr = listener.local_addr().map_err(|source| BuildError::Listen {
             addr: "listener".to_owned(),
@@ -335,7 +334,7 @@ impl MetricsServerBuilder {
         Ok(MetricsServer {
             listener,
             local_addr,
-            acceptor: TlsAcceptor::from(Arc::new(tls_config)),
+            acceptor: Arc::new(tls::Acceptor::new(tls_config, resolver)),
             app: Arc::new(app),
             limits: self.limits,
             http2: self.tls_options.http2,

@@ -2,6 +2,7 @@
 //! re-read when they change.
 
 use super::error::{BuildError, BuildResult};
+use super::reload::{Label, Reloading};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -9,8 +10,8 @@ use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// How often certificate files are checked for changes by default.
 pub const DEFAULT_CERT_RELOAD_INTERVAL: Duration = Duration::from_secs(10);
@@ -151,8 +152,7 @@ impl TlsSource {
                     })?;
                 }
                 let resolver = CertResolver {
-                    current: RwLock::new(Arc::new(key)),
-                    files: None,
+                    current: Current::Fixed(Arc::new(key)),
                 };
                 Ok((Arc::new(resolver), Some(ca_pem)))
             }
@@ -161,18 +161,28 @@ impl TlsSource {
                 key,
                 reload_interval,
             }) => {
-                let pair = Pair::read(&cert, &key)?;
-                let certified = pair.certified_key(&cert, &key, provider)?;
-                let files = WatchedFiles {
-                    cert,
-                    key,
-                    interval: reload_interval,
-                    provider: Arc::clone(provider),
-                    state: Mutex::new((Instant::now(), pair)),
+                let bytes = read_pair(&cert, &key)?;
+                let certified = certified_key((&bytes[0], &bytes[1]), (&cert, &key), provider)?;
+                let parse = {
+                    let (cert, key, provider) = (cert.clone(), key.clone(), Arc::clone(provider));
+                    move |files: &[Vec<u8>]| {
+                        certified_key((&files[0], &files[1]), (&cert, &key), &provider)
+                    }
                 };
+                let label = Label {
+                    files: "TLS certificate files",
+                    value: "TLS certificate",
+                };
+                let files = Reloading::new(
+                    label,
+                    vec![cert, key],
+                    bytes,
+                    certified,
+                    reload_interval,
+                    parse,
+                );
                 let resolver = CertResolver {
-                    current: RwLock::new(Arc::new(certified)),
-                    files: Some(files),
+                    current: Current::Files(files),
                 };
                 Ok((Arc::new(resolver), None))
             }
@@ -230,126 +240,88 @@ fn self_signed(
     Ok((certified, ca.as_ref().pem()))
 }
 
-/// The raw bytes of a cert/key pair, compared to notice changes.
-#[derive(PartialEq, Eq)]
-struct Pair {
-    cert: Vec<u8>,
-    key: Vec<u8>,
-}
-
-impl Pair {
-    fn read(cert: &Path, key: &Path) -> BuildResult<Self> {
-        let read = |field, path: &Path| {
-            std::fs::read(path).map_err(|source| BuildError::ReadFile {
-                field,
-                path: path.to_path_buf(),
-                source,
-            })
-        };
-        Ok(Self {
-            cert: read("tls cert", cert)?,
-            key: read("tls key", key)?,
-        })
-    }
-
-    fn certified_key(
-        &self,
-        cert_path: &Path,
-        key_path: &Path,
-        provider: &CryptoProvider,
-    ) -> BuildResult<CertifiedKey> {
-        let pem_err = |field, path: &Path| {
-            let path = path.to_path_buf();
-            move |source| BuildError::Pem {
-                field,
-                path,
-                source,
-            }
-        };
-        let chain = CertificateDer::pem_slice_iter(&self.cert)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(pem_err("tls cert", cert_path))?;
-        if chain.is_empty() {
-            return Err(BuildError::Pem {
-                field: "tls cert",
-                path: cert_path.to_path_buf(),
-                source: rustls::pki_types::pem::Error::NoItemsFound,
-            });
-        }
-        let key = PrivateKeyDer::from_pem_slice(&self.key).map_err(pem_err("tls key", key_path))?;
-        CertifiedKey::from_der(chain, key, provider).map_err(|source| BuildError::CertKey {
-            cert: cert_path.to_path_buf(),
-            key: key_path.to_path_buf(),
+/// Reads a certificate file and its key file.
+fn read_pair(cert: &Path, key: &Path) -> BuildResult<Vec<Vec<u8>>> {
+    let read = |field, path: &Path| {
+        std::fs::read(path).map_err(|source| BuildError::ReadFile {
+            field,
+            path: path.to_path_buf(),
             source,
         })
+    };
+    Ok(vec![read("tls cert", cert)?, read("tls key", key)?])
+}
+
+/// The certificate chain and key in `cert` and `key` (PEM), read from the named files.
+fn certified_key(
+    (cert, key): (&[u8], &[u8]),
+    (cert_path, key_path): (&Path, &Path),
+    provider: &CryptoProvider,
+) -> BuildResult<CertifiedKey> {
+    let pem_err = |field, path: &Path| {
+        let path = path.to_path_buf();
+        move |source| BuildError::Pem {
+            field,
+            path,
+            source,
+        }
+    };
+    let chain = CertificateDer::pem_slice_iter(cert)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(pem_err("tls cert", cert_path))?;
+    if chain.is_empty() {
+        return Err(BuildError::Pem {
+            field: "tls cert",
+            path: cert_path.to_path_buf(),
+            source: rustls::pki_types::pem::Error::NoItemsFound,
+        });
     }
+    let key = PrivateKeyDer::from_pem_slice(key).map_err(pem_err("tls key", key_path))?;
+    CertifiedKey::from_der(chain, key, provider).map_err(|source| BuildError::CertKey {
+        cert: cert_path.to_path_buf(),
+        key: key_path.to_path_buf(),
+        source,
+    })
 }
 
-struct WatchedFiles {
-    cert: PathBuf,
-    key: PathBuf,
-    interval: Duration,
-    provider: Arc<CryptoProvider>,
-    /// When the files were last checked, and the pair last seen (good or bad).
-    state: Mutex<(Instant, Pair)>,
-}
-
-/// Hands rustls the current certificate, re-reading the files first when a check is due.
+/// Hands rustls the current certificate; [`refresh`](Self::refresh), awaited before each
+/// handshake, reloads certificate files when a check is due (the server's one reload
+/// mechanism), so that rustls' synchronous `resolve` never reads a file.
 #[derive(Debug)]
 pub(crate) struct CertResolver {
-    current: RwLock<Arc<CertifiedKey>>,
-    files: Option<WatchedFiles>,
+    current: Current,
 }
 
-impl std::fmt::Debug for WatchedFiles {
+enum Current {
+    /// Generated at startup.
+    Fixed(Arc<CertifiedKey>),
+    /// Read from files, reloaded when they change.
+    Files(Reloading<CertifiedKey>),
+}
+
+impl std::fmt::Debug for Current {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WatchedFiles")
-            .field("cert", &self.cert)
-            .field("key", &self.key)
-            .finish_non_exhaustive()
+        match self {
+            Self::Fixed(_) => f.write_str("Fixed"),
+            Self::Files(files) => f.debug_tuple("Files").field(&files.path()).finish(),
+        }
     }
 }
 
 impl CertResolver {
-    /// Reloads when due. Reading two small files at most once per interval is cheap enough to
-    /// do in the handshake; `try_lock` lets concurrent handshakes go on with the current pair.
-    fn refresh(&self, files: &WatchedFiles) {
-        let Ok(mut state) = files.state.try_lock() else {
-            return;
-        };
-        if state.0.elapsed() < files.interval {
-            return;
+    /// Reloads the certificate files if a check is due.
+    pub(crate) async fn refresh(&self) {
+        if let Current::Files(files) = &self.current {
+            files.refresh().await;
         }
-        state.0 = Instant::now();
-        let pair = match Pair::read(&files.cert, &files.key) {
-            Ok(pair) => pair,
-            Err(err) => {
-                tracing::error!(error = %err, "keeping the previous TLS certificate");
-                return;
-            }
-        };
-        if pair == state.1 {
-            return;
-        }
-        match pair.certified_key(&files.cert, &files.key, &files.provider) {
-            Ok(key) => {
-                if let Ok(mut current) = self.current.write() {
-                    *current = Arc::new(key);
-                    tracing::info!(cert = %files.cert.display(), "reloaded the TLS certificate");
-                }
-            }
-            Err(err) => tracing::error!(error = %err, "keeping the previous TLS certificate"),
-        }
-        // Remember a bad pair too, so it is reported once rather than on every handshake.
-        state.1 = pair;
     }
 }
 
 impl ResolvesServerCert for CertResolver {
     fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
-        if let Some(files) = &self.files {
-            self.refresh(files);
-        }
-        self.current.read().ok().map(|key| Arc::clone(&key))
+        Some(match &self.current {
+            Current::Fixed(key) => Arc::clone(key),
+            Current::Files(files) => files.current(),
+        })
     }
 }

@@ -39,6 +39,7 @@ pub mod fuzzing;
 pub mod kube;
 mod limits;
 mod metrics;
+mod reload;
 mod service;
 mod timeouts;
 mod tls;
@@ -66,13 +67,12 @@ use std::sync::Arc;
 use std::time::Duration;
 use timeouts::Timed;
 use tokio::net::{TcpListener, TcpStream};
-use tokio_rustls::TlsAcceptor;
 
 /// A bound, configured HTTPS metrics server; run it with [`MetricsServer::serve`].
 pub struct MetricsServer {
     listener: TcpListener,
     local_addr: SocketAddr,
-    acceptor: TlsAcceptor,
+    acceptor: Arc<tls::Acceptor>,
     app: Arc<App>,
     limits: Limits,
     http2: bool,
@@ -177,7 +177,7 @@ impl MetricsServer {
                 continue;
             };
             let conn = Connection {
-                acceptor: self.acceptor.clone(),
+                acceptor: Arc::clone(&self.acceptor),
                 builder: Arc::clone(&builder),
                 app: Arc::clone(&self.app),
                 handshake_timeout: limits.handshake_timeout,
@@ -203,7 +203,7 @@ impl MetricsServer {
 
 /// One accepted connection, served in its own task.
 struct Connection {
-    acceptor: TlsAcceptor,
+    acceptor: Arc<tls::Acceptor>,
     builder: Arc<hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>>,
     app: Arc<App>,
     handshake_timeout: Duration,

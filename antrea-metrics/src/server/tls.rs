@@ -1,4 +1,5 @@
-//! The rustls server configuration: versions, cipher suites, ALPN and client certificates.
+//! The rustls server configuration (versions, cipher suites, ALPN, client certificates) and
+//! the handshake that uses it.
 
 use super::cert::CertResolver;
 use super::error::{BuildError, BuildResult};
@@ -9,6 +10,9 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig, SupportedCipherSuite};
 use std::path::PathBuf;
 use std::sync::Arc;
+use tokio::net::TcpStream;
+use tokio_rustls::server::TlsStream;
+use tokio_rustls::LazyConfigAcceptor;
 
 /// The lowest TLS version the server accepts (like Antrea's `tlsMinVersion`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -123,11 +127,35 @@ pub(crate) fn provider(names: Option<&[String]>) -> BuildResult<Arc<CryptoProvid
     Ok(Arc::new(provider))
 }
 
+/// Runs the server side of TLS handshakes: once a client's hello has arrived, the certificate
+/// files are reloaded if a check is due (off the async threads), then the handshake goes on
+/// with the current certificate.
+pub(crate) struct Acceptor {
+    config: Arc<ServerConfig>,
+    resolver: Arc<CertResolver>,
+}
+
+impl Acceptor {
+    pub(crate) fn new(config: ServerConfig, resolver: Arc<CertResolver>) -> Self {
+        Self {
+            config: Arc::new(config),
+            resolver,
+        }
+    }
+
+    /// The TLS handshake on `tcp`.
+    pub(crate) async fn accept(&self, tcp: TcpStream) -> std::io::Result<TlsStream<TcpStream>> {
+        let hello = LazyConfigAcceptor::new(rustls::server::Acceptor::default(), tcp).await?;
+        self.resolver.refresh().await;
+        hello.into_stream(Arc::clone(&self.config)).await
+    }
+}
+
 /// Builds the server configuration around a certificate resolver.
 pub(crate) fn server_config(
     options: &TlsOptions,
     provider: Arc<CryptoProvider>,
-    resolver: Arc<CertResolver>,
+    resolver: &Arc<CertResolver>,
 ) -> BuildResult<ServerConfig> {
     let versions: &[&rustls::SupportedProtocolVersion] = match options.min_version {
         TlsVersion::Tls12 => &[&rustls::version::TLS13, &rustls::version::TLS12],
@@ -168,7 +196,7 @@ pub(crate) fn server_config(
             builder.with_client_cert_verifier(verifier)
         }
     };
-    let mut config = builder.with_cert_resolver(resolver);
+    let mut config = builder.with_cert_resolver(Arc::clone(resolver) as _);
     config.alpn_protocols = if options.http2 {
         vec![b"h2".to_vec(), b"http/1.1".to_vec()]
     } else {
