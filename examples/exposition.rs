@@ -17,7 +17,7 @@ fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("exposition: {e}\n{USAGE}");
+            eprintln!("error: {e}\n{USAGE}");
             ExitCode::from(2)
         }
     }

@@ -91,7 +91,12 @@ fn exposition_rejects_bad_arguments() {
         .output()
         .expect("run exposition");
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown profile \"v9\""));
+    // A sentence, not a Debug dump, then the usage.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("error: unknown profile \"v9\""),
+        "{stderr}"
+    );
     assert!(out.stdout.is_empty());
 }
 

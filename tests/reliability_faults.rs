@@ -198,7 +198,7 @@ fn requests(registry: &Registry, code: &str) -> f64 {
                     .iter()
                     .any(|l| l.name() == "path" && l.value() == "/metrics")
         })
-        .map(|m| m.get_counter().get_value())
+        .map(|m| m.counter.value())
         .sum()
 }
 

@@ -79,7 +79,7 @@ fn server_metric(registry: &Registry, name: &str, label: Option<(&str, &str)>) -
                     .any(|l| l.name() == k && l.value() == v)
             })
         })
-        .map(|m| m.get_counter().get_value() + m.get_gauge().get_value())
+        .map(|m| m.counter.value() + m.gauge.value())
         .sum()
 }
 

@@ -29,7 +29,7 @@ fn server_counter(registry: &Registry, name: &str) -> f64 {
         .iter()
         .filter(|family| family.name() == name)
         .flat_map(|family| family.get_metric())
-        .map(|metric| metric.get_counter().get_value())
+        .map(|metric| metric.counter.value())
         .sum()
 }
 

@@ -52,18 +52,22 @@ pub enum Error {
     Metrics(#[from] MetricsError),
     /// The server, or one of its settings, could not be built.
     #[cfg(feature = "server")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
     #[error(transparent)]
     Build(#[from] crate::server::BuildError),
     /// The server failed while serving.
     #[cfg(feature = "server")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
     #[error(transparent)]
     Serve(#[from] crate::server::ServeError),
     /// The Kubernetes API server settings or the review client could not be made.
     #[cfg(feature = "kube-auth")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "kube-auth")))]
     #[error(transparent)]
     KubeConfig(#[from] crate::server::kube::ConfigError),
     /// A Kubernetes review failed.
     #[cfg(feature = "kube-auth")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "kube-auth")))]
     #[error(transparent)]
     Kube(#[from] crate::server::kube::KubeError),
 }

@@ -26,6 +26,8 @@
 //! - [`global`]: lazily registered handles in the default registry.
 //! - [`Exposition`]: anything a `/metrics` endpoint can serve.
 #![deny(missing_docs)]
+// docs.rs (see Cargo.toml) marks feature-gated items with the feature they need.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
 mod agent;
@@ -52,6 +54,7 @@ mod proxy;
 mod reference;
 mod registration;
 #[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod server;
 mod store;
 mod text;
@@ -74,6 +77,7 @@ pub use metrics::{Counter, CounterMode, Gauge, Histogram, HistogramSnapshot, Uni
 pub use node_ipam::{CidrSetMetrics, NodeIpamMetrics};
 pub use pipeline::{Pipeline, PipelineError};
 #[cfg(all(feature = "process", target_os = "linux"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "process", target_os = "linux"))))]
 pub use process::register_process_metrics;
 pub use prometheus;
 pub use proxy::{ProxyFamilyMetrics, ProxyHandles, ProxyMetrics};

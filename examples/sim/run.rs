@@ -55,18 +55,18 @@ pub fn main_with<F: Future<Output = Result<(), Failure>>>(
     let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("{name}: cannot start the async runtime: {e}");
+            eprintln!("error: {name} cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
     match runtime.block_on(body) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(msg)) => {
-            eprintln!("{name}: {msg}");
+            eprintln!("error: {msg}");
             ExitCode::from(2)
         }
         Err(Failure::Runtime(msg)) => {
-            eprintln!("{name}: {msg}");
+            eprintln!("error: {msg}");
             ExitCode::FAILURE
         }
     }

@@ -144,8 +144,7 @@ pub fn native_registry(agent: &AgentMetrics) -> Registry {
                 for m in mf.get_metric() {
                     let v = values(m);
                     let v: Vec<&str> = v.iter().map(String::as_str).collect();
-                    vec.with_label_values(&v)
-                        .inc_by(m.get_counter().get_value() as u64);
+                    vec.with_label_values(&v).inc_by(m.counter.value() as u64);
                 }
                 Box::new(vec)
             }
@@ -154,7 +153,7 @@ pub fn native_registry(agent: &AgentMetrics) -> Registry {
                 for m in mf.get_metric() {
                     let v = values(m);
                     let v: Vec<&str> = v.iter().map(String::as_str).collect();
-                    vec.with_label_values(&v).set(m.get_gauge().get_value());
+                    vec.with_label_values(&v).set(m.gauge.value());
                 }
                 Box::new(vec)
             }

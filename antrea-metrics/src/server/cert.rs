@@ -113,8 +113,8 @@ impl SelfSigned {
         self
     }
 
-    /// Writes the CA that issued the certificate to `path` at build time, for Prometheus'
-    /// `tls_config.ca_file`.
+    /// Writes the CA of a self-signed certificate to `path` at build time, for Prometheus'
+    /// `tls_config.ca_file`. Missing parent folders are created (mode 0755).
     #[must_use]
     pub fn write_ca_to(mut self, path: impl Into<PathBuf>) -> Self {
         self.write_ca_to = Some(path.into());
@@ -145,11 +145,7 @@ impl TlsSource {
             }) => {
                 let (key, ca_pem) = self_signed(dns_names, &ips, provider)?;
                 if let Some(path) = write_ca_to {
-                    std::fs::write(&path, &ca_pem).map_err(|source| BuildError::WriteFile {
-                        field: "self-signed CA output",
-                        path,
-                        source,
-                    })?;
+                    super::ca_file::write(&path, &ca_pem)?;
                 }
                 let resolver = CertResolver {
                     current: Current::Fixed(Arc::new(key)),

@@ -88,6 +88,17 @@ pub enum BuildError {
         #[source]
         source: std::io::Error,
     },
+    /// A folder for a file the server writes (the self-signed CA) could not be created.
+    #[error("creating the folder {folder} for the {field} file failed: {source} (create it yourself, or choose a writable location)")]
+    CreateFolder {
+        /// Which setting named the file.
+        field: &'static str,
+        /// The first folder that could not be created.
+        folder: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
     /// A PEM file held no usable certificate or key.
     #[error("the {field} file {path} is not valid PEM: {source} (give a PEM file with the expected item)")]
     Pem {

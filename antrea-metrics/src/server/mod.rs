@@ -29,6 +29,7 @@ mod admission;
 mod auth;
 mod body;
 mod builder;
+mod ca_file;
 mod cert;
 mod collection;
 mod error;
@@ -36,6 +37,7 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 #[cfg(feature = "kube-auth")]
+#[cfg_attr(docsrs, doc(cfg(feature = "kube-auth")))]
 pub mod kube;
 mod limits;
 mod metrics;
