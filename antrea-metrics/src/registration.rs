@@ -150,6 +150,21 @@ impl<'a> Families<'a> {
         ComponentCollector::new(self.component, self.options.profile, self.list)
     }
 
+    /// Finishes the families and, given a registry, registers them there as one collector:
+    /// all of them or none (the server's own families, which no set holds).
+    ///
+    /// # Errors
+    /// As [`Families::finish`]; [`crate::MetricsError::Register`] when `registry` already has
+    /// one of these families.
+    #[cfg(feature = "server")]
+    pub(crate) fn register_into(self, registry: Option<&prometheus::Registry>) -> CoreResult<()> {
+        let collector = self.finish()?;
+        match registry {
+            Some(registry) => collector.register(registry),
+            None => Ok(()),
+        }
+    }
+
     /// The options the set is built with.
     pub(crate) fn options(&self) -> &Options {
         self.options

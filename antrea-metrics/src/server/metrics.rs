@@ -82,10 +82,7 @@ impl ServerMetrics {
             rejected: families.by_label(&SERVER_CONNECTIONS_REJECTED_TOTAL),
             scrape_duration: families.one(&SERVER_SCRAPE_DURATION_SECONDS),
         };
-        let collector = families.finish()?;
-        if let Some(registry) = registry {
-            collector.register(registry)?;
-        }
+        families.register_into(registry)?;
         Ok(metrics)
     }
 

@@ -42,10 +42,7 @@ impl KubeMetrics {
             duration: families.add(&SERVER_KUBE_REVIEW_DURATION_SECONDS),
             cache_hits: families.add(&SERVER_KUBE_REVIEW_CACHE_HITS_TOTAL),
         };
-        let collector = families.finish()?;
-        if let Some(registry) = registry {
-            collector.register(registry)?;
-        }
+        families.register_into(registry)?;
         Ok(metrics)
     }
 
