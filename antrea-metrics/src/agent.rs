@@ -3,9 +3,10 @@
 use crate::catalogue as cat;
 use crate::collector::ComponentCollector;
 use crate::descriptor::Component;
+use crate::format::Format;
 use crate::{
     ByLabel, Counter, CounterMode, EvictionReason, Exposition, FlowOp, Gauge, Histogram,
-    LabelValue, MeterId, OvsFlowCount, Profile, ProxyMetrics, Result,
+    LabelValue, MeterId, NativeHistograms, OvsFlowCount, Profile, ProxyMetrics, Result,
 };
 
 /// Every metric an Antrea agent process exposes, as typed handles.
@@ -107,7 +108,21 @@ impl AgentMetrics {
     /// # Errors
     /// As [`AgentMetrics::unregistered`].
     pub fn unregistered_with(profile: Profile, counters: CounterMode) -> Result<Self> {
-        let c = ComponentCollector::new(Component::Agent, profile, counters)?;
+        Self::unregistered_with_native(profile, counters, &NativeHistograms::none())
+    }
+
+    /// Like [`AgentMetrics::unregistered_with`], with native buckets for the histogram families
+    /// `native` selects (serve them in the protobuf format: the text format has no place for
+    /// them).
+    ///
+    /// # Errors
+    /// As [`AgentMetrics::unregistered`].
+    pub fn unregistered_with_native(
+        profile: Profile,
+        counters: CounterMode,
+        native: &NativeHistograms,
+    ) -> Result<Self> {
+        let c = ComponentCollector::new(Component::Agent, profile, counters, native)?;
         let gauge = |d: &cat::Descriptor| c.family(d.name).gauge(&[]);
         let by_op_counter = |d: &cat::Descriptor| {
             ByLabel::new(|op: FlowOp| c.family(d.name).counter(&[op.as_str()]))
@@ -161,5 +176,13 @@ impl AgentMetrics {
 impl Exposition for AgentMetrics {
     fn encode_text(&self, out: &mut Vec<u8>) -> Result<()> {
         self.collector.encode_text(out)
+    }
+
+    fn supports(&self, format: Format) -> bool {
+        self.collector.supports(format)
+    }
+
+    fn encode(&self, format: Format, out: &mut Vec<u8>) -> Result<()> {
+        self.collector.encode(format, out)
     }
 }

@@ -3,7 +3,8 @@
 
 use crate::descriptor::{Component, MetricType};
 use crate::family::{Family, Store};
-use crate::{catalogue, text, CounterMode, Error, Exposition, Profile, Result};
+use crate::format::{self, Format};
+use crate::{catalogue, text, CounterMode, Error, Exposition, NativeHistograms, Profile, Result};
 use prometheus::core::{Collector, Desc};
 use prometheus::proto;
 use std::collections::HashMap;
@@ -33,6 +34,7 @@ impl ComponentCollector {
         component: Component,
         profile: Profile,
         counters: CounterMode,
+        native: &NativeHistograms,
     ) -> Result<Self> {
         let mut families: Vec<Family> = catalogue::CATALOGUE
             .iter()
@@ -41,7 +43,7 @@ impl ComponentCollector {
                 Component::Agent => d.component != Component::Controller,
                 other => d.component == other,
             })
-            .map(|d| Family::new(d, profile, counters))
+            .map(|d| Family::new(d, profile, counters, native.config_for(d.name)))
             .collect();
         families.sort_by_key(|f| (f.exposed.is_none(), f.exposed.map(|e| e.name)));
         let descs = families
@@ -105,6 +107,26 @@ impl Exposition for ComponentCollector {
         }
         (self.inner.last_len).store(out.len() - start, Ordering::Relaxed);
         Ok(())
+    }
+
+    fn supports(&self, format: Format) -> bool {
+        matches!(format, Format::Text | Format::Protobuf)
+    }
+
+    fn encode(&self, format: Format, out: &mut Vec<u8>) -> Result<()> {
+        match format {
+            Format::Text => self.encode_text(out),
+            Format::Protobuf => {
+                out.reserve(self.inner.last_len.load(Ordering::Relaxed));
+                for family in &self.inner.families {
+                    format::protobuf::write_family(out, family);
+                }
+                Ok(())
+            }
+            Format::OpenMetrics => Err(Error::UnsupportedFormat {
+                format: format.as_str(),
+            }),
+        }
     }
 }
 

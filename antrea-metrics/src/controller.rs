@@ -3,7 +3,10 @@
 use crate::catalogue as cat;
 use crate::collector::ComponentCollector;
 use crate::descriptor::Component;
-use crate::{Counter, CounterMode, Exposition, Gauge, Histogram, Profile, Result};
+use crate::format::Format;
+use crate::{
+    Counter, CounterMode, Exposition, Gauge, Histogram, NativeHistograms, Profile, Result,
+};
 
 /// Every metric an Antrea controller process exposes, as typed handles.
 ///
@@ -80,7 +83,21 @@ impl ControllerMetrics {
     /// # Errors
     /// As [`ControllerMetrics::unregistered`].
     pub fn unregistered_with(profile: Profile, counters: CounterMode) -> Result<Self> {
-        let c = ComponentCollector::new(Component::Controller, profile, counters)?;
+        Self::unregistered_with_native(profile, counters, &NativeHistograms::none())
+    }
+
+    /// Like [`ControllerMetrics::unregistered_with`], with native buckets for the histogram families
+    /// `native` selects (serve them in the protobuf format: the text format has no place for
+    /// them).
+    ///
+    /// # Errors
+    /// As [`ControllerMetrics::unregistered`].
+    pub fn unregistered_with_native(
+        profile: Profile,
+        counters: CounterMode,
+        native: &NativeHistograms,
+    ) -> Result<Self> {
+        let c = ComponentCollector::new(Component::Controller, profile, counters, native)?;
         let counter = |d: &cat::Descriptor| c.family(d.name).counter(&[]);
         let gauge = |d: &cat::Descriptor| c.family(d.name).gauge(&[]);
         let histogram = |d: &cat::Descriptor| c.family(d.name).histogram(&[]);
@@ -120,5 +137,13 @@ impl ControllerMetrics {
 impl Exposition for ControllerMetrics {
     fn encode_text(&self, out: &mut Vec<u8>) -> Result<()> {
         self.collector.encode_text(out)
+    }
+
+    fn supports(&self, format: Format) -> bool {
+        self.collector.supports(format)
+    }
+
+    fn encode(&self, format: Format, out: &mut Vec<u8>) -> Result<()> {
+        self.collector.encode(format, out)
     }
 }

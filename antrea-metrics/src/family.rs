@@ -1,7 +1,7 @@
 //! A registered metric family: its descriptor resolved for one profile, and its series.
 
 use crate::descriptor::{Descriptor, Exposed, MetricType};
-use crate::metrics::{Counter, CounterMode, Gauge, Histogram, Unit};
+use crate::metrics::{Counter, CounterMode, Gauge, Histogram, NativeConfig, Unit};
 use crate::{LabelValue, Profile};
 use std::sync::{PoisonError, RwLock};
 
@@ -36,6 +36,8 @@ pub(crate) struct Family {
     projection: Vec<usize>,
     /// How new counter series keep their values.
     counters: CounterMode,
+    /// Native buckets for new histogram series, when the family opted in.
+    native: Option<NativeConfig>,
     /// The `# HELP` and `# TYPE` lines, as written in every scrape (empty when not exposed).
     pub(crate) header: Box<[u8]>,
     /// Histogram bucket bounds as `le` label values, `+Inf` last: formatted once, not per scrape.
@@ -45,7 +47,12 @@ pub(crate) struct Family {
 }
 
 impl Family {
-    pub(crate) fn new(desc: &'static Descriptor, profile: Profile, counters: CounterMode) -> Self {
+    pub(crate) fn new(
+        desc: &'static Descriptor,
+        profile: Profile,
+        counters: CounterMode,
+        native: Option<NativeConfig>,
+    ) -> Self {
         let exposed = desc.exposed(profile);
         let shown = exposed.map_or(desc.labels, |e| e.labels);
         let mut label_names: Vec<&'static str> = shown.to_vec();
@@ -59,7 +66,10 @@ impl Family {
         }
         let help = desc.exposed_help(exposed.map_or(desc.help, |e| e.help));
         let le_values = if desc.metric_type == MetricType::Histogram {
-            let bounds = desc.buckets.iter().copied().chain([f64::INFINITY]);
+            // A native histogram without classic buckets has the `+Inf` one alone.
+            let classic = native.is_none_or(|n| n.keeps_classic());
+            let buckets = if classic { desc.buckets } else { &[] };
+            let bounds = buckets.iter().copied().chain([f64::INFINITY]);
             bounds.map(crate::text::float_string).collect()
         } else {
             Box::default()
@@ -75,6 +85,7 @@ impl Family {
             label_names,
             projection,
             counters,
+            native,
             le_values,
             series: RwLock::new(Vec::new()),
         };
@@ -144,7 +155,10 @@ impl Family {
                 } else {
                     Unit::Seconds
                 };
-                Store::Histogram(Histogram::new(self.desc.buckets, unit))
+                Store::Histogram(match &self.native {
+                    Some(native) => Histogram::with_native(self.desc.buckets, unit, native),
+                    None => Histogram::new(self.desc.buckets, unit),
+                })
             }
         }
     }

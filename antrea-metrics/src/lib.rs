@@ -20,7 +20,7 @@
 //! - [`catalogue`]: the one table of every family Antrea defines.
 //! - [`AgentMetrics`], [`ControllerMetrics`], [`ProxyMetrics`]: typed handles per process.
 //! - [`global`]: lazily registered handles in the default registry.
-//! - [`Exposition`]: anything a `/metrics` endpoint can serve.
+//! - [`Exposition`]: anything a `/metrics` endpoint can serve, in the [`format`]s it writes.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -30,9 +30,10 @@ mod collector;
 mod controller;
 mod descriptor;
 mod error;
-mod exposition;
+pub mod exposition;
 mod family;
 mod flow_table;
+pub mod format;
 pub mod global;
 mod labeled;
 mod labels;
@@ -56,7 +57,9 @@ pub use exposition::Exposition;
 pub use flow_table::OvsFlowCount;
 pub use labeled::ByLabel;
 pub use labels::{EvictionReason, FlowOp, IpFamily, LabelValue, MeterId, Profile, TableId};
-pub use metrics::{Counter, CounterMode, Gauge, Histogram, HistogramSnapshot, Unit};
+pub use metrics::{
+    Counter, CounterMode, Gauge, Histogram, HistogramSnapshot, NativeConfig, NativeHistograms, Unit,
+};
 #[cfg(all(feature = "process", target_os = "linux"))]
 pub use process::register_process_metrics;
 pub use prometheus;

@@ -3,9 +3,10 @@
 use crate::catalogue as cat;
 use crate::collector::ComponentCollector;
 use crate::descriptor::Component;
+use crate::format::Format;
 use crate::{
-    ByLabel, Counter, CounterMode, Exposition, Gauge, Histogram, IpFamily, LabelValue, Profile,
-    Result,
+    ByLabel, Counter, CounterMode, Exposition, Gauge, Histogram, IpFamily, LabelValue,
+    NativeHistograms, Profile, Result,
 };
 
 /// The `antrea_proxy_*` handles of one IP family (`ip_family="v4"` or `"v6"`).
@@ -59,7 +60,8 @@ impl ProxyMetrics {
         profile: Profile,
         counters: CounterMode,
     ) -> Result<Self> {
-        let collector = ComponentCollector::new(Component::Proxy, profile, counters)?;
+        let none = NativeHistograms::none();
+        let collector = ComponentCollector::new(Component::Proxy, profile, counters, &none)?;
         collector.register(registry)?;
         let mut proxy = Self::from_collector(&collector);
         proxy.collector = Some(collector);
@@ -106,6 +108,17 @@ impl Exposition for ProxyMetrics {
     fn encode_text(&self, out: &mut Vec<u8>) -> Result<()> {
         match &self.collector {
             Some(c) => c.encode_text(out),
+            None => Ok(()),
+        }
+    }
+
+    fn supports(&self, format: Format) -> bool {
+        self.collector.as_ref().is_none_or(|c| c.supports(format))
+    }
+
+    fn encode(&self, format: Format, out: &mut Vec<u8>) -> Result<()> {
+        match &self.collector {
+            Some(c) => c.encode(format, out),
             None => Ok(()),
         }
     }
