@@ -109,8 +109,8 @@ impl Exposition for ComponentCollector {
         Ok(())
     }
 
-    fn supports(&self, format: Format) -> bool {
-        matches!(format, Format::Text | Format::Protobuf)
+    fn supports(&self, _format: Format) -> bool {
+        true
     }
 
     fn encode(&self, format: Format, out: &mut Vec<u8>) -> Result<()> {
@@ -123,9 +123,15 @@ impl Exposition for ComponentCollector {
                 }
                 Ok(())
             }
-            Format::OpenMetrics => Err(Error::UnsupportedFormat {
-                format: format.as_str(),
-            }),
+            Format::OpenMetrics => {
+                let messages = self
+                    .inner
+                    .families
+                    .iter()
+                    .filter_map(format::protobuf::message);
+                messages.for_each(|mf| format::openmetrics::write_family(out, &mf));
+                Ok(())
+            }
         }
     }
 }

@@ -98,8 +98,8 @@ impl Exposition for prometheus::Registry {
         Ok(())
     }
 
-    fn supports(&self, format: Format) -> bool {
-        matches!(format, Format::Text | Format::Protobuf)
+    fn supports(&self, _format: Format) -> bool {
+        true
     }
 
     fn encode(&self, format: Format, out: &mut Vec<u8>) -> Result<()> {
@@ -109,9 +109,12 @@ impl Exposition for prometheus::Registry {
                 format::write_registry_protobuf(out, &self.gather());
                 Ok(())
             }
-            Format::OpenMetrics => Err(Error::UnsupportedFormat {
-                format: format.as_str(),
-            }),
+            Format::OpenMetrics => {
+                let messages = self.gather();
+                let messages = messages.iter().filter_map(format::registry_message);
+                messages.for_each(|mf| format::openmetrics::write_family(out, &mf));
+                Ok(())
+            }
         }
     }
 }

@@ -9,6 +9,7 @@
 //! (`promhttp`) does.
 
 mod negotiate;
+pub(crate) mod openmetrics;
 pub mod proto;
 pub(crate) mod protobuf;
 mod registry;
@@ -71,4 +72,4 @@ pub const PROTOBUF_CONTENT_TYPE: &str =
 pub const OPENMETRICS_CONTENT_TYPE: &str =
     "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-pub(crate) use registry::write_families as write_registry_protobuf;
+pub(crate) use registry::{convert as registry_message, write_families as write_registry_protobuf};

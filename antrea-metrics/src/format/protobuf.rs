@@ -11,15 +11,20 @@ use prost::Message;
 /// Appends one family as a length-delimited message; nothing when its profile does not expose
 /// it or it has no series yet (as in the text format).
 pub(crate) fn write_family(out: &mut Vec<u8>, family: &Family) {
-    let Some(exposed) = family.exposed else {
-        return;
-    };
+    if let Some(mf) = message(family) {
+        write_delimited(out, &mf);
+    }
+}
+
+/// One family as a message; `None` when its profile does not expose it or it has no series.
+pub(crate) fn message(family: &Family) -> Option<proto::MetricFamily> {
+    let exposed = family.exposed?;
     let series = family
         .series
         .read()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     if series.is_empty() {
-        return;
+        return None;
     }
     let metric = series
         .iter()
@@ -50,13 +55,12 @@ pub(crate) fn write_family(out: &mut Vec<u8>, family: &Family) {
             m
         })
         .collect();
-    let mf = proto::MetricFamily {
+    Some(proto::MetricFamily {
         name: Some(exposed.name.to_owned()),
         help: Some(family.help.clone()),
         r#type: Some(proto_type(family.desc.metric_type) as i32),
         metric,
-    };
-    write_delimited(out, &mf);
+    })
 }
 
 /// Appends `mf` with its length in front, as a delimited stream holds it.

@@ -53,7 +53,8 @@ pub(crate) fn write_families(out: &mut Vec<u8>, families: &[prom::MetricFamily])
     }
 }
 
-fn convert(mf: &prom::MetricFamily) -> Option<proto::MetricFamily> {
+/// One gathered family as a message (`None` for untyped ones, see [`write_families`]).
+pub(crate) fn convert(mf: &prom::MetricFamily) -> Option<proto::MetricFamily> {
     let kind = mf.get_field_type();
     let r#type = match kind {
         prom::MetricType::COUNTER => proto::MetricType::Counter,
