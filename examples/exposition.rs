@@ -1,14 +1,25 @@
-//! Prints the startup exposition of an Antrea agent or controller, exactly as Antrea prints it.
+//! Prints the startup exposition of an Antrea agent or controller, exactly as Antrea prints it,
+//! in any exposition format a scrape can ask for.
 //!
 //! ```text
-//! cargo run --example exposition -- --component agent|controller --profile latest|v1.11
+//! cargo run --example exposition -- --component agent|controller --profile latest|v1.11 \
+//!     --format text|protobuf|openmetrics [--native-histograms]
 //! ```
+//!
+//! `--format protobuf` writes the raw length-delimited bytes a scrape receives, to pipe into
+//! other tools (e.g. `prom2json`, or `protoc --decode_raw` per message).
 
-use antrea_metrics::{AgentMetrics, ControllerMetrics, Exposition, Profile};
+use antrea_metrics::exposition::encode_all;
+use antrea_metrics::format::Format;
+use antrea_metrics::{
+    AgentMetrics, ControllerMetrics, CounterMode, Exposition, NativeConfig, NativeHistograms,
+    Profile,
+};
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-const USAGE: &str = "usage: exposition [--component agent|controller] [--profile latest|v1.11]";
+const USAGE: &str = "usage: exposition [--component agent|controller] [--profile latest|v1.11] [--format text|protobuf|openmetrics] [--native-histograms]";
 
 fn main() -> ExitCode {
     match run() {
@@ -23,12 +34,16 @@ fn main() -> ExitCode {
 fn run() -> Result<(), String> {
     let mut component = String::from("agent");
     let mut profile = Profile::Latest;
+    let mut format = Format::Text;
+    let mut native = NativeHistograms::none();
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
         match flag.as_str() {
             "--component" => component = value()?,
             "--profile" => profile = value()?.parse().map_err(|e| format!("{e}"))?,
+            "--format" => format = value()?.parse().map_err(|e| format!("{e}"))?,
+            "--native-histograms" => native = NativeHistograms::all(NativeConfig::default()),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -36,11 +51,15 @@ fn run() -> Result<(), String> {
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
-    let source: Box<dyn Exposition> = match component.as_str() {
-        "agent" => Box::new(AgentMetrics::unregistered(profile).map_err(|e| e.to_string())?),
-        "controller" => {
-            Box::new(ControllerMetrics::unregistered(profile).map_err(|e| e.to_string())?)
-        }
+    let error = |e: antrea_metrics::Error| e.to_string();
+    let plain = CounterMode::Plain;
+    let source: Arc<dyn Exposition> = match component.as_str() {
+        "agent" => Arc::new(
+            AgentMetrics::unregistered_with_native(profile, plain, &native).map_err(error)?,
+        ),
+        "controller" => Arc::new(
+            ControllerMetrics::unregistered_with_native(profile, plain, &native).map_err(error)?,
+        ),
         other => {
             return Err(format!(
                 "unknown component {other:?}: use agent or controller"
@@ -48,7 +67,7 @@ fn run() -> Result<(), String> {
         }
     };
     let mut out = Vec::new();
-    source.encode_text(&mut out).map_err(|e| e.to_string())?;
+    encode_all(&[source], format, &mut out).map_err(error)?;
     std::io::stdout()
         .write_all(&out)
         .map_err(|e| format!("writing to stdout: {e}"))

@@ -21,7 +21,7 @@ mod ovs;
 mod proxy;
 mod workloads;
 
-use antrea_metrics::AgentMetrics;
+use antrea_metrics::{AgentMetrics, CounterMode};
 use clap::Parser;
 use cli::Cli;
 use conntrack::{ProcConntrack, PROC_NETFILTER};
@@ -54,8 +54,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         None
     };
     let profile = cli.common.profile;
-    let metrics =
-        AgentMetrics::unregistered(profile).map_err(|e| Failure::Runtime(e.to_string()))?;
+    let native = cli.common.native_histograms().map_err(Failure::Usage)?;
+    let metrics = AgentMetrics::unregistered_with_native(profile, CounterMode::Plain, &native)
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
     let lock = StepLock::default();
     let served = served(metrics.collector().clone(), &lock)?;
     let node = Node::new(&metrics, cli.node_config(seed), real);

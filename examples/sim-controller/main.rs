@@ -13,7 +13,7 @@ mod sim;
 mod cli;
 mod cluster;
 
-use antrea_metrics::ControllerMetrics;
+use antrea_metrics::{ControllerMetrics, CounterMode};
 use clap::Parser;
 use cli::Cli;
 use cluster::Cluster;
@@ -39,8 +39,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         .map_err(Failure::Usage)?;
     let seed = cli.common.seed().map_err(Failure::Usage)?;
     let profile = cli.common.profile;
-    let metrics =
-        ControllerMetrics::unregistered(profile).map_err(|e| Failure::Runtime(e.to_string()))?;
+    let native = cli.common.native_histograms().map_err(Failure::Usage)?;
+    let metrics = ControllerMetrics::unregistered_with_native(profile, CounterMode::Plain, &native)
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
     let lock = StepLock::default();
     let served = served(metrics.collector().clone(), &lock)?;
     let cluster = Cluster::new(&metrics, cli.cluster_config(seed));
