@@ -27,6 +27,7 @@ pub struct MetricsServerBuilder {
     authorizer: Option<Arc<dyn Authorizer>>,
     anonymous: bool,
     gzip_level: u32,
+    openmetrics: bool,
     limits: Limits,
     server_metrics: Option<prometheus::Registry>,
 }
@@ -43,6 +44,7 @@ impl std::fmt::Debug for MetricsServerBuilder {
             .field("custom_authenticator", &self.authenticator.is_some())
             .field("custom_authorizer", &self.authorizer.is_some())
             .field("anonymous", &self.anonymous)
+            .field("openmetrics", &self.openmetrics)
             .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
@@ -61,6 +63,7 @@ impl MetricsServerBuilder {
             authorizer: None,
             anonymous: false,
             gzip_level: 1,
+            openmetrics: false,
             limits: Limits::default(),
             server_metrics: None,
         }
@@ -189,6 +192,16 @@ impl MetricsServerBuilder {
     #[must_use]
     pub fn gzip_level(mut self, level: u32) -> Self {
         self.gzip_level = level;
+        self
+    }
+
+    /// Offers OpenMetrics 1.0.0 text to scrapers that ask for it (promhttp's
+    /// `EnableOpenMetrics`). Default: off, because Prometheus then stores every counter as
+    /// `<name>_total` (`antrea_agent_ovs_flow_ops_count_total`), which breaks queries and
+    /// dashboards written for Antrea's names. Text 0.0.4 and protobuf are always offered.
+    #[must_use]
+    pub fn openmetrics(mut self, enabled: bool) -> Self {
+        self.openmetrics = enabled;
         self
     }
 
@@ -327,6 +340,7 @@ impl MetricsServerBuilder {
                 .unwrap_or_else(|| Arc::new(AllowAuthenticated)),
             anonymous: self.anonymous,
             gzip_level: self.gzip_level,
+            openmetrics: self.openmetrics,
             scrapes: Arc::new(Semaphore::new(self.limits.max_inflight_scrapes)),
             scrape_timeout: self.limits.scrape_timeout,
             metrics,

@@ -4,7 +4,8 @@ use super::auth::{
     parse_bearer, Authentication, Authenticator, Authorizer, Decision, RequestAttributes, UserInfo,
 };
 use super::metrics::{AuthResult, ServerMetrics};
-use crate::Exposition;
+use crate::format::Format;
+use crate::{exposition, Exposition};
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
@@ -21,6 +22,8 @@ pub(crate) struct App {
     pub(crate) authorizer: Arc<dyn Authorizer>,
     pub(crate) anonymous: bool,
     pub(crate) gzip_level: u32,
+    /// Whether OpenMetrics is offered to scrapers asking for it.
+    pub(crate) openmetrics: bool,
     pub(crate) scrapes: Arc<Semaphore>,
     pub(crate) scrape_timeout: Duration,
     pub(crate) metrics: ServerMetrics,
@@ -56,7 +59,10 @@ async fn route<B>(app: &App, req: &Request<B>, path: &str) -> Resp {
     if let Err(resp) = authorize(app, req, path).await {
         return resp;
     }
-    scrape(app, accepts_gzip(req.headers())).await
+    let accept = req.headers().get_all(header::ACCEPT);
+    let accept = accept.iter().filter_map(|v| v.to_str().ok());
+    let format = exposition::choose(&app.sources, accept, app.openmetrics);
+    scrape(app, format, accepts_gzip(req.headers())).await
 }
 
 /// Authenticates then authorizes; `Err` holds the response to send instead of the metrics.
@@ -109,7 +115,7 @@ async fn authorize<B>(app: &App, req: &Request<B>, path: &str) -> Result<(), Res
 /// of CPU that must not stall the connections sharing a worker thread. `spawn_blocking` (not
 /// `block_in_place`) also works on a current-thread runtime. The permit travels with the
 /// blocking task, so a timed-out scrape still counts against the limit until it really ends.
-async fn scrape(app: &App, gzip: bool) -> Resp {
+async fn scrape(app: &App, format: Format, gzip: bool) -> Resp {
     let Ok(permit) = Arc::clone(&app.scrapes).try_acquire_owned() else {
         return unavailable("Limit of concurrent requests reached, try again later.\n");
     };
@@ -119,7 +125,7 @@ async fn scrape(app: &App, gzip: bool) -> Resp {
     let task = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let started = Instant::now();
-        let body = encode(&sources, gzip, level);
+        let body = encode(&sources, format, gzip, level);
         histogram.observe(started.elapsed().as_secs_f64());
         body
     });
@@ -144,9 +150,13 @@ async fn scrape(app: &App, gzip: bool) -> Resp {
             let headers = resp.headers_mut();
             headers.insert(
                 header::CONTENT_TYPE,
-                HeaderValue::from_static(crate::CONTENT_TYPE),
+                HeaderValue::from_static(format.content_type()),
             );
-            headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+            // The body depends on both: caches must not hand one client's format to another.
+            headers.insert(
+                header::VARY,
+                HeaderValue::from_static("Accept-Encoding, Accept"),
+            );
             headers.insert(
                 header::X_CONTENT_TYPE_OPTIONS,
                 HeaderValue::from_static("nosniff"),
@@ -168,11 +178,14 @@ fn unavailable(text: &'static str) -> Resp {
     resp
 }
 
-fn encode(sources: &[Arc<dyn Exposition>], gzip: bool, level: u32) -> crate::Result<Vec<u8>> {
+fn encode(
+    sources: &[Arc<dyn Exposition>],
+    format: Format,
+    gzip: bool,
+    level: u32,
+) -> crate::Result<Vec<u8>> {
     let mut text = Vec::with_capacity(16 * 1024);
-    for source in sources {
-        source.encode_text(&mut text)?;
-    }
+    exposition::encode_all(sources, format, &mut text)?;
     if !gzip {
         return Ok(text);
     }
