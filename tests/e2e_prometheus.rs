@@ -143,7 +143,11 @@ fn prometheus_scrapes_both_simulators_and_every_dashboard_query_has_data() -> Re
     let dir = TempDir::new("e2e-prometheus")?;
     std::fs::create_dir_all(dir.path().join("run"))?;
     std::fs::write(dir.path().join("run/wrong.token"), "not-the-token\n")?;
-    let agent = start_sim("sim-agent", &dir, "agent", &["--flow-poll-interval", "1s"])?;
+    // Native histograms on in the agent, off in this Prometheus: it asks for text and gets the
+    // classic buckets, so the classic dashboard keeps working (tests/e2e_native_histograms.rs
+    // covers a Prometheus with the feature on).
+    let agent_args = ["--flow-poll-interval", "1s", "--native-histograms"];
+    let agent = start_sim("sim-agent", &dir, "agent", &agent_args)?;
     let controller = start_sim("sim-controller", &dir, "controller", &[])?;
 
     // Prometheus resolves the relative run/ paths against the config's directory.

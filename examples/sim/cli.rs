@@ -66,6 +66,12 @@ pub struct CommonArgs {
           value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: u16,
 
+    /// Also offer OpenMetrics 1.0.0 text to scrapers that ask for it (Prometheus does by
+    /// default). Off by default, as in Antrea: Prometheus then stores counters as
+    /// `<name>_total`, which Antrea's queries and dashboards do not use.
+    #[arg(long)]
+    pub openmetrics: bool,
+
     /// Keep native (sparse, exponential) buckets for every histogram, beside the classic ones,
     /// for a Prometheus started with `--enable-feature=native-histograms` (it asks for the
     /// protobuf format, the only one that carries them).
@@ -133,6 +139,8 @@ pub struct ServeOptions {
     pub auth: Auth,
     /// The certificate.
     pub tls: Tls,
+    /// Whether OpenMetrics is offered.
+    pub openmetrics: bool,
 }
 
 impl CommonArgs {
@@ -171,6 +179,7 @@ impl CommonArgs {
                 ),
             },
             tls,
+            openmetrics: self.openmetrics,
         })
     }
 

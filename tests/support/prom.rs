@@ -38,6 +38,16 @@ impl Prometheus {
     /// Starts Prometheus with `config` (storage in `dir/tsdb`) on a free loopback port, and
     /// waits (bounded by `timeout`) until `/-/ready` answers 200.
     pub fn start(config: &Path, dir: &Path, timeout: Duration) -> Result<Prometheus, BoxError> {
+        Self::start_with(config, dir, timeout, &[])
+    }
+
+    /// Like [`Prometheus::start`], with extra command-line flags (e.g. feature flags).
+    pub fn start_with(
+        config: &Path,
+        dir: &Path,
+        timeout: Duration,
+        flags: &[&str],
+    ) -> Result<Prometheus, BoxError> {
         let binary = binary()?;
         // A port picked here could be taken before Prometheus binds it; retry a few times.
         let mut last_error = String::new();
@@ -52,6 +62,7 @@ impl Prometheus {
                 ))
                 .arg(format!("--web.listen-address={addr}"))
                 .arg("--log.level=warn")
+                .args(flags)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::inherit())
