@@ -5,7 +5,7 @@
 //! Needs Debian's `prometheus` (scripts/install-test-deps.sh).
 
 use serde_json::Value;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use suite::prom::Prometheus;
 use suite::sims::{Sim, TempDir};
 use suite::BoxError;
@@ -18,22 +18,9 @@ fn repo_file(rel: &str) -> String {
     format!("{}/{rel}", env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Polls `check` until it returns `Ok(true)`, for at most [`DEADLINE`].
-fn wait_until(
-    what: &str,
-    mut check: impl FnMut() -> Result<bool, BoxError>,
-) -> Result<(), BoxError> {
-    let deadline = Instant::now() + DEADLINE;
-    let mut last = String::new();
-    while Instant::now() < deadline {
-        match check() {
-            Ok(true) => return Ok(()),
-            Ok(false) => {}
-            Err(e) => last = e.to_string(),
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    Err(format!("timed out after {DEADLINE:?} waiting for {what} {last}").into())
+/// [`suite::prom::wait_until`] with this test's [`DEADLINE`].
+fn wait_until(what: &str, check: impl FnMut() -> Result<bool, BoxError>) -> Result<(), BoxError> {
+    suite::prom::wait_until(what, DEADLINE, check)
 }
 
 /// The float value of a one-sample instant vector, if it has one and it is a number.
@@ -48,27 +35,19 @@ fn prometheus_with_native_histograms_queries_the_sim_agent() -> Result<(), BoxEr
     let dir = TempDir::new("e2e-native")?;
     std::fs::create_dir_all(dir.path().join("run"))?;
     let (token, ca) = (dir.file("run/agent.token"), dir.file("run/agent-ca.pem"));
-    let agent = Sim::start(
-        "sim-agent",
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--token-file",
-            &token,
-            "--write-ca",
-            &ca,
-            "--seed",
-            "11",
-            "--tick-ms",
-            "250",
-            "--flow-poll-interval",
-            "1s",
-            "--native-histograms",
-            // A safety net: the child stops by itself even if this test is killed.
-            "--duration",
-            "600",
-        ],
-    )?;
+    let flags = [
+        "--seed",
+        "11",
+        "--tick-ms",
+        "250",
+        "--flow-poll-interval",
+        "1s",
+        "--native-histograms",
+        // A safety net: the child stops by itself even if this test is killed.
+        "--duration",
+        "600",
+    ];
+    let agent = Sim::start_on_loopback("sim-agent", &token, &ca, &flags)?;
     let documented = std::fs::read_to_string(repo_file("deploy/prometheus/prometheus-native.yml"))?;
     assert_eq!(documented.matches("127.0.0.1:10350").count(), 1);
     let config = dir.path().join("prometheus.yml");

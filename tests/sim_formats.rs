@@ -26,22 +26,14 @@ async fn get(sim: &Sim, dir: &TempDir, accept: &str) -> Result<suite::client::Re
 
 fn start(dir: &TempDir, flags: &[&str]) -> Result<Sim, BoxError> {
     let (token, ca) = (dir.file("run/token"), dir.file("run/ca.pem"));
-    let mut args = vec![
-        "--listen",
-        "127.0.0.1:0",
-        "--token-file",
-        &token,
-        "--write-ca",
-        &ca,
-        "--tick-ms",
-        "20",
-        "--seed",
-        "5",
-        "--duration",
-        "120",
-    ];
+    let mut args = vec!["--tick-ms", "20", "--seed", "5", "--duration", "120"];
     args.extend_from_slice(flags);
-    Ok(Sim::start("sim-controller", &args)?)
+    Ok(Sim::start_on_loopback(
+        "sim-controller",
+        &token,
+        &ca,
+        &args,
+    )?)
 }
 
 #[tokio::test]

@@ -129,7 +129,7 @@ impl Exposition for ComponentCollector {
                     .families
                     .iter()
                     .filter_map(format::protobuf::message);
-                messages.for_each(|mf| format::openmetrics::write_family(out, &mf));
+                format::openmetrics::write_families(out, messages);
                 Ok(())
             }
         }

@@ -1,5 +1,5 @@
 //! What a `/metrics` endpoint serves: anything that writes a text exposition, and possibly
-//! the other [formats](crate::format).
+//! the other [formats](mod@crate::format).
 
 use crate::format::{self, Format};
 use crate::{Error, Result};
@@ -110,9 +110,9 @@ impl Exposition for prometheus::Registry {
                 Ok(())
             }
             Format::OpenMetrics => {
-                let messages = self.gather();
-                let messages = messages.iter().filter_map(format::registry_message);
-                messages.for_each(|mf| format::openmetrics::write_family(out, &mf));
+                let gathered = self.gather();
+                let messages = gathered.iter().filter_map(format::registry_message);
+                format::openmetrics::write_families(out, messages);
                 Ok(())
             }
         }

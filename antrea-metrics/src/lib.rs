@@ -20,7 +20,7 @@
 //! - [`catalogue`]: the one table of every family Antrea defines.
 //! - [`AgentMetrics`], [`ControllerMetrics`], [`ProxyMetrics`]: typed handles per process.
 //! - [`global`]: lazily registered handles in the default registry.
-//! - [`Exposition`]: anything a `/metrics` endpoint can serve, in the [`format`]s it writes.
+//! - [`Exposition`]: anything a `/metrics` endpoint can serve, in the [formats](mod@format) it writes.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 

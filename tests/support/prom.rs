@@ -130,6 +130,28 @@ fn get(addr: SocketAddr, path: &str) -> Result<(u16, String), BoxError> {
     Ok((status, body.to_owned()))
 }
 
+/// Polls `check` every 250 ms until it returns `Ok(true)`, for at most `timeout`; the error
+/// names `what` and the last error `check` returned.
+pub fn wait_until(
+    what: &str,
+    timeout: Duration,
+    mut check: impl FnMut() -> Result<bool, BoxError>,
+) -> Result<(), BoxError> {
+    let deadline = Instant::now() + timeout;
+    let mut last = String::new();
+    loop {
+        match check() {
+            Ok(true) => return Ok(()),
+            Ok(false) => {}
+            Err(e) => last = e.to_string(),
+        }
+        if Instant::now() > deadline {
+            return Err(format!("timed out after {timeout:?} waiting for {what} {last}").into());
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
 /// Percent-encodes everything but RFC 3986's unreserved characters.
 pub fn url_encode(text: &str) -> String {
     text.bytes()

@@ -10,7 +10,15 @@
 //! - the exposition ends with `# EOF` ([`crate::exposition::encode_all`] writes it).
 
 use super::proto::{self, MetricType};
-use crate::text::{write_count, write_float, write_label_value};
+use crate::text::{write_count, write_float, write_label_set, write_label_value};
+
+/// Appends each family of `families`.
+pub(crate) fn write_families(
+    out: &mut Vec<u8>,
+    families: impl Iterator<Item = proto::MetricFamily>,
+) {
+    families.for_each(|mf| write_family(out, &mf));
+}
 
 /// Appends one family.
 pub(crate) fn write_family(out: &mut Vec<u8>, mf: &proto::MetricFamily) {
@@ -89,29 +97,8 @@ impl Line<'_> {
     ) {
         out.extend_from_slice(self.family.as_bytes());
         out.extend_from_slice(suffix.as_bytes());
-        let labels = &self.m.label;
-        if !labels.is_empty() || extra.is_some() {
-            out.push(b'{');
-            for (i, l) in labels.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                out.extend_from_slice(l.name().as_bytes());
-                out.extend_from_slice(b"=\"");
-                write_label_value(out, l.value());
-                out.push(b'"');
-            }
-            if let Some((label, v)) = extra {
-                if !labels.is_empty() {
-                    out.push(b',');
-                }
-                out.extend_from_slice(label.as_bytes());
-                out.extend_from_slice(b"=\"");
-                write_canonical(out, v);
-                out.push(b'"');
-            }
-            out.push(b'}');
-        }
+        let labels = self.m.label.iter().map(|l| (l.name(), l.value()));
+        write_label_set(out, labels, extra, write_canonical);
         out.push(b' ');
         value(out);
         if let Some(ms) = self.m.timestamp_ms {
