@@ -118,18 +118,15 @@ impl Exposition for ComponentCollector {
             Format::Text => self.encode_text(out),
             Format::Protobuf => {
                 out.reserve(self.inner.last_len.load(Ordering::Relaxed));
+                let mut scratch = format::protobuf::Scratch::default();
                 for family in &self.inner.families {
-                    format::protobuf::write_family(out, family);
+                    format::protobuf::write_family(out, family, &mut scratch);
                 }
                 Ok(())
             }
             Format::OpenMetrics => {
-                let messages = self
-                    .inner
-                    .families
-                    .iter()
-                    .filter_map(format::protobuf::message);
-                format::openmetrics::write_families(out, messages);
+                let messages = format::protobuf::messages(&self.inner.families);
+                format::openmetrics::write_families(out, messages.into_iter());
                 Ok(())
             }
         }

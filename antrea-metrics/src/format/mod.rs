@@ -13,6 +13,7 @@ pub(crate) mod openmetrics;
 pub mod proto;
 pub(crate) mod protobuf;
 mod registry;
+mod wire;
 
 pub use negotiate::negotiate;
 

@@ -3,64 +3,165 @@
 //! keeps them.
 
 use super::proto;
+use super::wire::{self, WireType};
 use crate::descriptor::MetricType;
 use crate::family::{Family, Store};
 use crate::metrics::NativeSnapshot;
 use prost::Message;
 
-/// Appends one family as a length-delimited message; nothing when its profile does not expose
-/// it or it has no series yet (as in the text format).
-pub(crate) fn write_family(out: &mut Vec<u8>, family: &Family) {
-    if let Some(mf) = message(family) {
-        write_delimited(out, &mf);
-    }
+/// Buffers reused across the families of one scrape, so that encoding allocates a few
+/// buffers per scrape rather than a message per series.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    family: Vec<u8>,
+    metric: Vec<u8>,
+    inner: Vec<u8>,
 }
 
-/// One family as a message; `None` when its profile does not expose it or it has no series.
-pub(crate) fn message(family: &Family) -> Option<proto::MetricFamily> {
-    let exposed = family.exposed?;
+/// Appends one family as a length-delimited message, written straight from its series;
+/// nothing when its profile does not expose it or it has no series yet (as in the text
+/// format).
+pub(crate) fn write_family(out: &mut Vec<u8>, family: &Family, scratch: &mut Scratch) {
+    let Some(exposed) = family.exposed else {
+        return;
+    };
     let series = family
         .series
         .read()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     if series.is_empty() {
-        return None;
+        return;
     }
-    let metric = series
-        .iter()
-        .map(|s| {
-            let label = family
-                .label_names
-                .iter()
-                .zip(s.values.iter())
-                .map(|(n, v)| label_pair(n, v))
-                .collect();
-            let mut m = proto::Metric {
-                label,
-                ..Default::default()
-            };
-            match &s.store {
-                Store::Counter(c) => {
-                    m.counter = Some(proto::Counter {
-                        value: Some(c.get() as f64),
-                    })
-                }
-                Store::Gauge(g) => {
-                    m.gauge = Some(proto::Gauge {
-                        value: Some(g.get()),
-                    })
-                }
-                Store::Histogram(h) => m.histogram = Some(histogram(h)),
+    let Scratch {
+        family: f,
+        metric: m,
+        inner,
+    } = scratch;
+    f.clear();
+    wire::bytes(f, 1, exposed.name.as_bytes());
+    wire::bytes(f, 2, family.help.as_bytes());
+    wire::uint(f, 3, proto_type(family.desc.metric_type) as u64);
+    for s in series.iter() {
+        m.clear();
+        for (name, value) in family.label_names.iter().zip(s.values.iter()) {
+            let (name, value) = (name.as_bytes(), value.as_bytes());
+            let len = 2 + wire::varint_len(name.len() as u64) + name.len();
+            wire::key(m, 1, WireType::Delimited);
+            wire::varint(
+                m,
+                (len + wire::varint_len(value.len() as u64) + value.len()) as u64,
+            );
+            wire::bytes(m, 1, name);
+            wire::bytes(m, 2, value);
+        }
+        inner.clear();
+        match &s.store {
+            Store::Counter(c) => {
+                wire::double(inner, 1, c.get() as f64);
+                wire::bytes(m, 3, inner);
             }
-            m
-        })
-        .collect();
-    Some(proto::MetricFamily {
-        name: Some(exposed.name.to_owned()),
-        help: Some(family.help.clone()),
-        r#type: Some(proto_type(family.desc.metric_type) as i32),
-        metric,
-    })
+            Store::Gauge(g) => {
+                wire::double(inner, 1, g.get());
+                wire::bytes(m, 2, inner);
+            }
+            Store::Histogram(h) => {
+                histogram(inner, h);
+                wire::bytes(m, 7, inner);
+            }
+        }
+        wire::bytes(f, 4, m);
+    }
+    wire::varint(out, f.len() as u64);
+    out.extend_from_slice(f);
+}
+
+/// The families as messages, for writers that work from messages (OpenMetrics): encoded as
+/// for a protobuf scrape, then decoded.
+pub(crate) fn messages(families: &[Family]) -> Vec<proto::MetricFamily> {
+    let (mut bytes, mut scratch) = (Vec::new(), Scratch::default());
+    for family in families {
+        write_family(&mut bytes, family, &mut scratch);
+    }
+    let mut rest = &bytes[..];
+    let mut out = Vec::new();
+    // Our own encoding always decodes; a failure would stop here rather than loop.
+    while let Ok(mf) = proto::MetricFamily::decode_length_delimited(&mut rest) {
+        out.push(mf);
+    }
+    debug_assert!(
+        rest.is_empty(),
+        "the direct encoder wrote a message prost cannot read"
+    );
+    out
+}
+
+/// A `Histogram` message: classic buckets without `+Inf` (the count is its value, as
+/// client_golang writes them), and the native buckets when the histogram keeps them.
+fn histogram(out: &mut Vec<u8>, h: &crate::Histogram) {
+    // Native first: the count read after it is never below its buckets' sum.
+    let native = h.native();
+    let mut count = 0;
+    for (le, n) in h
+        .bounds()
+        .iter()
+        .copied()
+        .chain([f64::INFINITY])
+        .zip(h.cumulative())
+    {
+        count = n;
+        if le != f64::INFINITY {
+            let len = 1 + wire::varint_len(n) + 9;
+            wire::key(out, 3, WireType::Delimited);
+            wire::varint(out, len as u64);
+            wire::uint(out, 1, n);
+            wire::double(out, 2, le);
+        }
+    }
+    wire::uint(out, 1, count);
+    wire::double(out, 2, h.sum());
+    if let Some(native) = native {
+        native_fields(out, &native);
+    }
+}
+
+/// The native fields: schema, zero bucket, and spans of buckets with their count deltas.
+fn native_fields(out: &mut Vec<u8>, n: &NativeSnapshot) {
+    wire::uint(out, 5, wire::zigzag(i64::from(n.schema)));
+    wire::double(out, 6, n.zero_threshold);
+    wire::uint(out, 7, n.zero_count);
+    let (mut positive, positive_deltas) = spans(&n.positive);
+    let (negative, negative_deltas) = spans(&n.negative);
+    if positive.is_empty() && negative.is_empty() {
+        // Marks a histogram without observations as native, as client_golang does.
+        positive.push(proto::BucketSpan {
+            offset: Some(0),
+            length: Some(0),
+        });
+    }
+    for (tag, spans, deltas) in [
+        (9, negative, negative_deltas),
+        (12, positive, positive_deltas),
+    ] {
+        for span in &spans {
+            let offset = wire::zigzag(i64::from(span.offset()));
+            let length = u64::from(span.length());
+            wire::key(out, tag, WireType::Delimited);
+            wire::varint(
+                out,
+                (2 + wire::varint_len(offset) + wire::varint_len(length)) as u64,
+            );
+            wire::uint(out, 1, offset);
+            wire::uint(out, 2, length);
+        }
+        if !deltas.is_empty() {
+            // Packed, like client_golang's: one length, then the zigzag varints.
+            let zigzags = deltas.iter().map(|d| wire::zigzag(*d));
+            let len: usize = zigzags.clone().map(wire::varint_len).sum();
+            wire::key(out, tag + 1, WireType::Delimited);
+            wire::varint(out, len as u64);
+            zigzags.for_each(|z| wire::varint(out, z));
+        }
+    }
 }
 
 /// Appends `mf` with its length in front, as a delimited stream holds it.
@@ -81,54 +182,6 @@ fn proto_type(t: MetricType) -> proto::MetricType {
         MetricType::Counter => proto::MetricType::Counter,
         MetricType::Gauge => proto::MetricType::Gauge,
         MetricType::Histogram => proto::MetricType::Histogram,
-    }
-}
-
-/// Classic buckets without `+Inf` (the count is its value, as client_golang writes them), and
-/// the native buckets when the histogram keeps them.
-fn histogram(h: &crate::Histogram) -> proto::Histogram {
-    // Native first: the count read after it is never below its buckets' sum.
-    let native = h.native();
-    let mut count = 0;
-    let bucket = h
-        .bounds()
-        .iter()
-        .copied()
-        .chain([f64::INFINITY])
-        .zip(h.cumulative())
-        .filter_map(|(le, n)| {
-            count = n;
-            (le != f64::INFINITY).then_some(proto::Bucket {
-                cumulative_count: Some(n),
-                upper_bound: Some(le),
-            })
-        })
-        .collect();
-    let mut p = proto::Histogram {
-        sample_count: Some(count),
-        sample_sum: Some(h.sum()),
-        bucket,
-        ..Default::default()
-    };
-    if let Some(native) = native {
-        native_fields(&mut p, &native);
-    }
-    p
-}
-
-/// Sets the native fields of `p` from `n`: spans of buckets and the count deltas between them.
-pub(crate) fn native_fields(p: &mut proto::Histogram, n: &NativeSnapshot) {
-    p.schema = Some(n.schema);
-    p.zero_threshold = Some(n.zero_threshold);
-    p.zero_count = Some(n.zero_count);
-    (p.positive_span, p.positive_delta) = spans(&n.positive);
-    (p.negative_span, p.negative_delta) = spans(&n.negative);
-    if p.positive_span.is_empty() && p.negative_span.is_empty() {
-        // Marks a histogram without observations as native, as client_golang does.
-        p.positive_span.push(proto::BucketSpan {
-            offset: Some(0),
-            length: Some(0),
-        });
     }
 }
 
