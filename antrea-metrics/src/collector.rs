@@ -125,8 +125,9 @@ impl Exposition for ComponentCollector {
                 Ok(())
             }
             Format::OpenMetrics => {
-                let messages = format::protobuf::messages(&self.inner.families);
-                format::openmetrics::write_families(out, messages.into_iter());
+                for family in &self.inner.families {
+                    format::openmetrics::write_component_family(out, family);
+                }
                 Ok(())
             }
         }

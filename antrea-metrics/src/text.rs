@@ -135,12 +135,36 @@ pub(crate) fn float_string(f: f64) -> Box<str> {
     String::from_utf8_lossy(&out).into()
 }
 
+/// What differs between the text format and OpenMetrics when a family is written from its
+/// series: its header lines, the suffix of counter samples, and the `le` values.
+pub(crate) struct Dialect<'a> {
+    /// The `# HELP` and `# TYPE` lines (or OpenMetrics' `# TYPE` and `# HELP`).
+    pub(crate) header: &'a [u8],
+    /// The samples' name.
+    pub(crate) name: &'a str,
+    /// Appended to a counter sample's name: nothing, or OpenMetrics' `_total`.
+    pub(crate) counter_suffix: &'a str,
+    /// Histogram `le` values, `+Inf` last.
+    pub(crate) le_values: &'a [Box<str>],
+}
+
 /// Appends one family's exposition; nothing when its profile does not expose it or it has no
 /// series yet.
 pub(crate) fn write_family(out: &mut Vec<u8>, family: &Family) {
     let Some(exposed) = family.exposed else {
         return;
     };
+    let dialect = Dialect {
+        header: &family.header,
+        name: exposed.name,
+        counter_suffix: "",
+        le_values: &family.le_values,
+    };
+    write_family_as(out, family, &dialect);
+}
+
+/// Appends one family's series as `dialect` writes them; nothing when it has no series yet.
+pub(crate) fn write_family_as(out: &mut Vec<u8>, family: &Family, dialect: &Dialect<'_>) {
     let series = family
         .series
         .read()
@@ -149,12 +173,12 @@ pub(crate) fn write_family(out: &mut Vec<u8>, family: &Family) {
     if series.is_empty() {
         return;
     }
-    let name = exposed.name;
-    out.extend_from_slice(&family.header);
+    let name = dialect.name;
+    out.extend_from_slice(dialect.header);
     for s in series.iter() {
         match &s.store {
             Store::Counter(c) => {
-                write_series_head(out, name, "", &s.labels, None);
+                write_series_head(out, name, dialect.counter_suffix, &s.labels, None);
                 write_count(out, c.get());
             }
             Store::Gauge(g) => {
@@ -164,7 +188,7 @@ pub(crate) fn write_family(out: &mut Vec<u8>, family: &Family) {
             Store::Histogram(h) => {
                 // Buckets are summed over shards as they are written: no snapshot to allocate.
                 let mut count = 0;
-                for (le, n) in family.le_values.iter().zip(h.cumulative()) {
+                for (le, n) in dialect.le_values.iter().zip(h.cumulative()) {
                     write_series_head(out, name, "_bucket", &s.labels, Some(le));
                     write_count(out, n);
                     out.push(b'\n');

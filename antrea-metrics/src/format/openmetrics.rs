@@ -1,5 +1,5 @@
-//! OpenMetrics 1.0.0 text, written from `MetricFamily` messages (the catalogue's, built as
-//! for protobuf, or a registry's).
+//! OpenMetrics 1.0.0 text: a component's families written from their series (as the text
+//! format is), and a registry's from its gathered families.
 //!
 //! What differs from the text format 0.0.4, as the OpenMetrics specification requires:
 //! - a counter family's name has no `_total`, and its sample is `<family>_total`: Antrea's
@@ -10,21 +10,43 @@
 //! - the exposition ends with `# EOF` ([`crate::exposition::encode_all`] writes it).
 
 use super::proto::{self, MetricType};
-use crate::text::{write_count, write_float, write_label_set, write_label_value};
+use crate::family::Family;
+use crate::text::{self, write_count, write_float, write_label_set, write_label_value};
 
-/// Appends each family of `families`.
-pub(crate) fn write_families(
-    out: &mut Vec<u8>,
-    families: impl Iterator<Item = proto::MetricFamily>,
-) {
-    families.for_each(|mf| write_family(out, &mf));
+/// Appends one of a component's families; nothing when its profile does not expose it or it
+/// has no series yet.
+pub(crate) fn write_component_family(out: &mut Vec<u8>, family: &Family) {
+    let Some(exposed) = family.exposed else {
+        return;
+    };
+    let kind = super::protobuf::proto_type(family.desc.metric_type);
+    let mut header = Vec::with_capacity(family.header.len() + 8);
+    let name = write_header(&mut header, exposed.name, kind, Some(&family.help));
+    // Canonical numbers: `1.0`, not the text format's `1`.
+    let le_values: Vec<Box<str>> = (family.le_values.iter())
+        .map(|le| {
+            let mut s = Vec::with_capacity(24);
+            write_canonical(&mut s, le.parse().unwrap_or(f64::INFINITY));
+            String::from_utf8_lossy(&s).into()
+        })
+        .collect();
+    let dialect = text::Dialect {
+        header: &header,
+        name,
+        counter_suffix: "_total",
+        le_values: &le_values,
+    };
+    text::write_family_as(out, family, &dialect);
 }
 
-/// Appends one family.
-pub(crate) fn write_family(out: &mut Vec<u8>, mf: &proto::MetricFamily) {
-    let kind = mf.r#type();
-    let name = mf.name();
-    // The family is named without `_total`; its samples get it back.
+/// The `# TYPE` and `# HELP` lines of a family named `name`; returns the family's OpenMetrics
+/// name (without `_total` for a counter: its samples get it back).
+fn write_header<'a>(
+    out: &mut Vec<u8>,
+    name: &'a str,
+    kind: MetricType,
+    help: Option<&str>,
+) -> &'a str {
     let family = match kind {
         MetricType::Counter => name.strip_suffix("_total").unwrap_or(name),
         _ => name,
@@ -39,7 +61,7 @@ pub(crate) fn write_family(out: &mut Vec<u8>, mf: &proto::MetricFamily) {
         MetricType::GaugeHistogram => b" gaugehistogram\n",
         MetricType::Untyped => b" unknown\n",
     });
-    if let Some(help) = mf.help.as_deref().filter(|h| !h.is_empty()) {
+    if let Some(help) = help.filter(|h| !h.is_empty()) {
         out.extend_from_slice(b"# HELP ");
         out.extend_from_slice(family.as_bytes());
         out.push(b' ');
@@ -47,6 +69,20 @@ pub(crate) fn write_family(out: &mut Vec<u8>, mf: &proto::MetricFamily) {
         write_label_value(out, help);
         out.push(b'\n');
     }
+    family
+}
+
+/// Appends each family of `families`.
+pub(crate) fn write_families(
+    out: &mut Vec<u8>,
+    families: impl Iterator<Item = proto::MetricFamily>,
+) {
+    families.for_each(|mf| write_family(out, &mf));
+}
+
+/// Appends one gathered family.
+pub(crate) fn write_family(out: &mut Vec<u8>, mf: &proto::MetricFamily) {
+    let family = write_header(out, mf.name(), mf.r#type(), mf.help.as_deref());
     for m in &mf.metric {
         let line = Line { family, m };
         if let Some(c) = &m.counter {

@@ -75,26 +75,6 @@ pub(crate) fn write_family(out: &mut Vec<u8>, family: &Family, scratch: &mut Scr
     out.extend_from_slice(f);
 }
 
-/// The families as messages, for writers that work from messages (OpenMetrics): encoded as
-/// for a protobuf scrape, then decoded.
-pub(crate) fn messages(families: &[Family]) -> Vec<proto::MetricFamily> {
-    let (mut bytes, mut scratch) = (Vec::new(), Scratch::default());
-    for family in families {
-        write_family(&mut bytes, family, &mut scratch);
-    }
-    let mut rest = &bytes[..];
-    let mut out = Vec::new();
-    // Our own encoding always decodes; a failure would stop here rather than loop.
-    while let Ok(mf) = proto::MetricFamily::decode_length_delimited(&mut rest) {
-        out.push(mf);
-    }
-    debug_assert!(
-        rest.is_empty(),
-        "the direct encoder wrote a message prost cannot read"
-    );
-    out
-}
-
 /// A `Histogram` message: classic buckets without `+Inf` (the count is its value, as
 /// client_golang writes them), and the native buckets when the histogram keeps them.
 fn histogram(out: &mut Vec<u8>, h: &crate::Histogram) {
@@ -177,7 +157,7 @@ pub(crate) fn label_pair(name: &str, value: &str) -> proto::LabelPair {
     }
 }
 
-fn proto_type(t: MetricType) -> proto::MetricType {
+pub(crate) fn proto_type(t: MetricType) -> proto::MetricType {
     match t {
         MetricType::Counter => proto::MetricType::Counter,
         MetricType::Gauge => proto::MetricType::Gauge,
