@@ -96,6 +96,11 @@ impl NativeConfig {
 /// Which histogram families of a component keep native buckets: none (the default), all of
 /// them, or the ones named, each with its own [`NativeConfig`].
 ///
+/// Native buckets reach a scrape when the component is served itself
+/// (`MetricsServerBuilder::exposition`) in the protobuf format; through a
+/// `prometheus::Registry` only the classic buckets are exposed (its `MetricFamily` type has no
+/// native fields).
+///
 /// ```
 /// use antrea_metrics::{catalogue, AgentMetrics, CounterMode, NativeConfig, NativeHistograms, Profile};
 /// let native = NativeHistograms::none()
