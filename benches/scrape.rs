@@ -5,7 +5,7 @@
 //! per scrape are counted by a counting global allocator and printed before the timings.
 
 use antrea_metrics::format::Format;
-use antrea_metrics::{AgentMetrics, CounterMode, Exposition, NativeConfig, NativeHistograms};
+use antrea_metrics::{AgentMetrics, Exposition, NativeConfig, NativeHistograms};
 use criterion::{criterion_group, criterion_main, Criterion};
 use flate2::{write::GzEncoder, Compression};
 use prometheus::{Encoder, Registry, TextEncoder};
@@ -93,12 +93,10 @@ fn scrape(c: &mut Criterion) {
         .register(Box::new(agent.collector().clone()))
         .unwrap_or_else(|e| panic!("{e}"));
     let native = NativeHistograms::all(NativeConfig::default());
-    let agent_native = AgentMetrics::unregistered_with_native(
-        antrea_metrics::Profile::Latest,
-        CounterMode::Plain,
-        &native,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let agent_native = AgentMetrics::builder()
+        .native_histograms(native)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
     suite::realistic::populate(&agent_native, 256);
     let text = ours(&agent);
     let (families, series) = count(&text);

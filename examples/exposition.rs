@@ -1,9 +1,10 @@
 //! Prints the startup exposition of an Antrea agent or controller, exactly as Antrea prints it,
-//! in any exposition format a scrape can ask for.
+//! in any exposition format a scrape can ask for; with `--ovs-connected`, an agent's right
+//! after OVS connected (a 0 series for every table of a default agent's pipeline).
 //!
 //! ```text
 //! cargo run --example exposition -- --component agent|controller --profile latest|v1.11 \
-//!     --format text|protobuf|openmetrics [--native-histograms]
+//!     --format text|protobuf|openmetrics [--native-histograms] [--ovs-connected]
 //! ```
 //!
 //! `--format protobuf` writes the raw length-delimited bytes a scrape receives, to pipe into
@@ -12,20 +13,19 @@
 use antrea_metrics::exposition::encode_all;
 use antrea_metrics::format::Format;
 use antrea_metrics::{
-    AgentMetrics, ControllerMetrics, CounterMode, Exposition, NativeConfig, NativeHistograms,
-    Profile,
+    AgentMetrics, ControllerMetrics, Exposition, NativeConfig, NativeHistograms, Pipeline, Profile,
 };
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-const USAGE: &str = "usage: exposition [--component agent|controller] [--profile latest|v1.11] [--format text|protobuf|openmetrics] [--native-histograms]";
+const USAGE: &str = "usage: exposition [--component agent|controller] [--profile latest|v1.11] [--format text|protobuf|openmetrics] [--native-histograms] [--ovs-connected]";
 
 fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("exposition: {e}\n{USAGE}");
+            eprintln!("error: {e}\n{USAGE}");
             ExitCode::from(2)
         }
     }
@@ -36,6 +36,7 @@ fn run() -> Result<(), String> {
     let mut profile = Profile::Latest;
     let mut format = Format::Text;
     let mut native = NativeHistograms::none();
+    let mut ovs_connected = false;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
@@ -44,6 +45,7 @@ fn run() -> Result<(), String> {
             "--profile" => profile = value()?.parse().map_err(|e| format!("{e}"))?,
             "--format" => format = value()?.parse().map_err(|e| format!("{e}"))?,
             "--native-histograms" => native = NativeHistograms::all(NativeConfig::default()),
+            "--ovs-connected" => ovs_connected = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -51,14 +53,28 @@ fn run() -> Result<(), String> {
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
-    let error = |e: antrea_metrics::Error| e.to_string();
-    let plain = CounterMode::Plain;
+    let error = |e: antrea_metrics::MetricsError| e.to_string();
     let source: Arc<dyn Exposition> = match component.as_str() {
-        "agent" => Arc::new(
-            AgentMetrics::unregistered_with_native(profile, plain, &native).map_err(error)?,
-        ),
+        "agent" => {
+            let agent = AgentMetrics::builder()
+                .profile(profile)
+                .native_histograms(native)
+                .build()
+                .map_err(error)?;
+            if ovs_connected {
+                agent.ovs_connected(&Pipeline::antrea_default());
+            }
+            Arc::new(agent)
+        }
+        "controller" if ovs_connected => {
+            return Err("--ovs-connected applies to --component agent only".to_owned())
+        }
         "controller" => Arc::new(
-            ControllerMetrics::unregistered_with_native(profile, plain, &native).map_err(error)?,
+            ControllerMetrics::builder()
+                .profile(profile)
+                .native_histograms(native)
+                .build()
+                .map_err(error)?,
         ),
         other => {
             return Err(format!(

@@ -4,7 +4,7 @@
 
 use antrea_metrics::exposition::encode_all;
 use antrea_metrics::format::Format;
-use antrea_metrics::{Exposition, NativeConfig, NativeHistograms, Profile};
+use antrea_metrics::{Exposition, NativeConfig, NativeHistograms};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -177,12 +177,10 @@ fn agent_and_registry_openmetrics_pass_the_parser() {
 #[test]
 fn native_histograms_expose_their_classic_part_in_openmetrics() {
     let native = NativeHistograms::all(NativeConfig::default().classic_buckets(false));
-    let controller = antrea_metrics::ControllerMetrics::unregistered_with_native(
-        Profile::Latest,
-        antrea_metrics::CounterMode::Plain,
-        &native,
-    )
-    .expect("controller");
+    let controller = antrea_metrics::ControllerMetrics::builder()
+        .native_histograms(native)
+        .build()
+        .expect("controller");
     controller.network_policy_processed.inc();
     controller
         .address_group_sync_duration_milliseconds

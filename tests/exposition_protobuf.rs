@@ -189,12 +189,10 @@ fn controller_and_a_registry_protobuf_match_their_text() {
 #[test]
 fn native_histograms_keep_classic_buckets_and_add_native_ones() {
     let native = NativeHistograms::all(NativeConfig::new(1.1).expect("factor"));
-    let agent = antrea_metrics::AgentMetrics::unregistered_with_native(
-        Profile::Latest,
-        antrea_metrics::CounterMode::Plain,
-        &native,
-    )
-    .expect("agent");
+    let agent = antrea_metrics::AgentMetrics::builder()
+        .native_histograms(native)
+        .build()
+        .expect("agent");
     realistic::populate(&agent, 10);
     let families = assert_same(&[Arc::new(agent)], 150);
     let latency = families
@@ -232,12 +230,10 @@ fn native_only_histograms_have_no_classic_buckets_in_either_format() {
         &antrea_metrics::catalogue::CONTROLLER_NETWORK_POLICY_SYNC_DURATION_MILLISECONDS,
         config,
     );
-    let controller = ControllerMetrics::unregistered_with_native(
-        Profile::Latest,
-        antrea_metrics::CounterMode::Plain,
-        &native,
-    )
-    .expect("controller");
+    let controller = ControllerMetrics::builder()
+        .native_histograms(native)
+        .build()
+        .expect("controller");
     for v in [0.0, 3.0, 3.5, 100.0] {
         controller
             .network_policy_sync_duration_milliseconds

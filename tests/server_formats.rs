@@ -5,7 +5,7 @@
 use antrea_metrics::format::proto::MetricFamily;
 use antrea_metrics::format::{Format, OPENMETRICS_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE};
 use antrea_metrics::server::TEXT_CONTENT_TYPE;
-use antrea_metrics::{Exposition, NativeConfig, NativeHistograms, Profile};
+use antrea_metrics::{Exposition, NativeConfig, NativeHistograms};
 use prost::Message;
 use std::io::Read;
 use std::sync::Arc;
@@ -35,11 +35,9 @@ fn gunzip(body: &[u8]) -> Result<Vec<u8>, BoxError> {
 
 async fn start(openmetrics: bool) -> Result<Running, BoxError> {
     let native = NativeHistograms::all(NativeConfig::default());
-    let agent = antrea_metrics::AgentMetrics::unregistered_with_native(
-        Profile::Latest,
-        antrea_metrics::CounterMode::Plain,
-        &native,
-    )?;
+    let agent = antrea_metrics::AgentMetrics::builder()
+        .native_histograms(native)
+        .build()?;
     agent
         .ovs_flow_ops_latency_milliseconds
         .get(antrea_metrics::FlowOp::Add)
@@ -154,7 +152,7 @@ async fn curl_gets_text_by_default_and_protobuf_when_asking() -> Result<(), BoxE
 struct TextOnly;
 
 impl Exposition for TextOnly {
-    fn encode_text(&self, out: &mut Vec<u8>) -> antrea_metrics::Result<()> {
+    fn encode_text(&self, out: &mut Vec<u8>) -> Result<(), antrea_metrics::MetricsError> {
         out.extend_from_slice(b"# TYPE legacy gauge\nlegacy 1\n");
         Ok(())
     }

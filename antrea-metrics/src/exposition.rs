@@ -1,8 +1,8 @@
 //! What a `/metrics` endpoint serves: anything that writes a text exposition, and possibly
 //! the other [formats](mod@crate::format).
 
+use crate::error::{CoreResult, MetricsError};
 use crate::format::{self, Format};
-use crate::{Error, Result};
 
 /// A source of metrics in the Prometheus text format (version 0.0.4).
 ///
@@ -24,8 +24,8 @@ pub trait Exposition: Send + Sync {
     /// Appends the text exposition of every metric family to `out`.
     ///
     /// # Errors
-    /// [`crate::Error::Encode`] when a source cannot produce its metrics.
-    fn encode_text(&self, out: &mut Vec<u8>) -> Result<()>;
+    /// [`crate::MetricsError::Encode`] when a source cannot produce its metrics.
+    fn encode_text(&self, out: &mut Vec<u8>) -> CoreResult<()>;
 
     /// Whether [`Exposition::encode`] writes `format`. The text format always; the default
     /// says no to the others, so a source written before them keeps working (served as text).
@@ -37,12 +37,12 @@ pub trait Exposition: Send + Sync {
     /// [`encode_all`] ends the whole exposition with `# EOF`.
     ///
     /// # Errors
-    /// [`Error::UnsupportedFormat`] for a format [`Exposition::supports`] refuses; otherwise
+    /// [`MetricsError::UnsupportedFormat`] for a format [`Exposition::supports`] refuses; otherwise
     /// as [`Exposition::encode_text`].
-    fn encode(&self, format: Format, out: &mut Vec<u8>) -> Result<()> {
+    fn encode(&self, format: Format, out: &mut Vec<u8>) -> CoreResult<()> {
         match format {
             Format::Text => self.encode_text(out),
-            other => Err(Error::UnsupportedFormat {
+            other => Err(MetricsError::UnsupportedFormat {
                 format: other.as_str(),
             }),
         }
@@ -77,12 +77,12 @@ pub fn choose<'a>(
 /// receives (before compression). OpenMetrics ends with its `# EOF` line.
 ///
 /// # Errors
-/// The first source's error; [`Error::UnsupportedFormat`] when a source cannot write `format`.
+/// The first source's error; [`MetricsError::UnsupportedFormat`] when a source cannot write `format`.
 pub fn encode_all(
     sources: &[std::sync::Arc<dyn Exposition>],
     format: Format,
     out: &mut Vec<u8>,
-) -> Result<()> {
+) -> CoreResult<()> {
     for source in sources {
         source.encode(format, out)?;
     }
@@ -93,7 +93,7 @@ pub fn encode_all(
 }
 
 impl Exposition for prometheus::Registry {
-    fn encode_text(&self, out: &mut Vec<u8>) -> Result<()> {
+    fn encode_text(&self, out: &mut Vec<u8>) -> CoreResult<()> {
         crate::proto_text::write_families(out, &self.gather());
         Ok(())
     }
@@ -102,7 +102,7 @@ impl Exposition for prometheus::Registry {
         true
     }
 
-    fn encode(&self, format: Format, out: &mut Vec<u8>) -> Result<()> {
+    fn encode(&self, format: Format, out: &mut Vec<u8>) -> CoreResult<()> {
         match format {
             Format::Text => self.encode_text(out),
             Format::Protobuf => {
@@ -111,7 +111,7 @@ impl Exposition for prometheus::Registry {
             }
             Format::OpenMetrics => {
                 let gathered = self.gather();
-                let messages = gathered.iter().filter_map(format::registry_message);
+                let messages = gathered.iter().map(format::registry_message);
                 format::openmetrics::write_families(out, messages);
                 Ok(())
             }
@@ -120,7 +120,7 @@ impl Exposition for prometheus::Registry {
 }
 
 impl<T: Exposition + ?Sized> Exposition for std::sync::Arc<T> {
-    fn encode_text(&self, out: &mut Vec<u8>) -> Result<()> {
+    fn encode_text(&self, out: &mut Vec<u8>) -> CoreResult<()> {
         (**self).encode_text(out)
     }
 
@@ -128,7 +128,7 @@ impl<T: Exposition + ?Sized> Exposition for std::sync::Arc<T> {
         (**self).supports(format)
     }
 
-    fn encode(&self, format: Format, out: &mut Vec<u8>) -> Result<()> {
+    fn encode(&self, format: Format, out: &mut Vec<u8>) -> CoreResult<()> {
         (**self).encode(format, out)
     }
 }

@@ -1,9 +1,10 @@
 //! The Prometheus text format (version 0.0.4), written byte for byte as Prometheus' Go client
 //! (`expfmt`) writes it, so that our expositions and Antrea's can be compared with `diff`.
+//! These are the format's pieces; each kind of series writes its lines with them
+//! (`crate::store`), and knows nothing of families.
 
 mod number;
 
-use crate::family::{Family, Store};
 pub(crate) use number::{write_count, write_float};
 
 /// The Content-Type of the text format.
@@ -73,7 +74,13 @@ pub(crate) fn label_pairs(names: &[&str], values: &[Box<str>]) -> Box<[u8]> {
 }
 
 /// `name{a="x",b="y",le="0.5"} ` — the series' labels, then an optional bucket bound.
-fn write_series_head(out: &mut Vec<u8>, name: &str, suffix: &str, labels: &[u8], le: Option<&str>) {
+pub(crate) fn write_series_head(
+    out: &mut Vec<u8>,
+    name: &str,
+    suffix: &str,
+    labels: &[u8],
+    le: Option<&str>,
+) {
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(suffix.as_bytes());
     if !labels.is_empty() || le.is_some() {
@@ -128,18 +135,9 @@ pub(crate) fn write_label_set<'a>(
     out.push(b'}');
 }
 
-/// `f` as the text format writes it, e.g. for a bucket's `le` label.
-pub(crate) fn float_string(f: f64) -> Box<str> {
-    let mut out = Vec::with_capacity(24);
-    write_float(&mut out, f);
-    String::from_utf8_lossy(&out).into()
-}
-
-/// What differs between the text format and OpenMetrics when a family is written from its
-/// series: its header lines, the suffix of counter samples, and the `le` values.
+/// How a family's samples are named and bounded: the text format's way, or OpenMetrics'
+/// (which writes its series through the same code).
 pub(crate) struct Dialect<'a> {
-    /// The `# HELP` and `# TYPE` lines (or OpenMetrics' `# TYPE` and `# HELP`).
-    pub(crate) header: &'a [u8],
     /// The samples' name.
     pub(crate) name: &'a str,
     /// Appended to a counter sample's name: nothing, or OpenMetrics' `_total`.
@@ -148,62 +146,11 @@ pub(crate) struct Dialect<'a> {
     pub(crate) le_values: &'a [Box<str>],
 }
 
-/// Appends one family's exposition; nothing when its profile does not expose it or it has no
-/// series yet.
-pub(crate) fn write_family(out: &mut Vec<u8>, family: &Family) {
-    let Some(exposed) = family.exposed else {
-        return;
-    };
-    let dialect = Dialect {
-        header: &family.header,
-        name: exposed.name,
-        counter_suffix: "",
-        le_values: &family.le_values,
-    };
-    write_family_as(out, family, &dialect);
-}
-
-/// Appends one family's series as `dialect` writes them; nothing when it has no series yet.
-pub(crate) fn write_family_as(out: &mut Vec<u8>, family: &Family, dialect: &Dialect<'_>) {
-    let series = family
-        .series
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    // Like Prometheus' Go client, a family without series is not written at all.
-    if series.is_empty() {
-        return;
-    }
-    let name = dialect.name;
-    out.extend_from_slice(dialect.header);
-    for s in series.iter() {
-        match &s.store {
-            Store::Counter(c) => {
-                write_series_head(out, name, dialect.counter_suffix, &s.labels, None);
-                write_count(out, c.get());
-            }
-            Store::Gauge(g) => {
-                write_series_head(out, name, "", &s.labels, None);
-                write_float(out, g.get());
-            }
-            Store::Histogram(h) => {
-                // Buckets are summed over shards as they are written: no snapshot to allocate.
-                let mut count = 0;
-                for (le, n) in dialect.le_values.iter().zip(h.cumulative()) {
-                    write_series_head(out, name, "_bucket", &s.labels, Some(le));
-                    write_count(out, n);
-                    out.push(b'\n');
-                    count = n;
-                }
-                write_series_head(out, name, "_sum", &s.labels, None);
-                write_float(out, h.sum());
-                out.push(b'\n');
-                // The `+Inf` bucket just written, so the two always agree.
-                write_series_head(out, name, "_count", &s.labels, None);
-                write_count(out, count);
-            }
-        }
-        out.push(b'\n');
-    }
+/// `f` as the text format writes it, e.g. for a bucket's `le` label.
+pub(crate) fn float_string(f: f64) -> Box<str> {
+    let mut out = Vec::with_capacity(24);
+    write_float(&mut out, f);
+    String::from_utf8_lossy(&out).into()
 }
 
 #[cfg(test)]

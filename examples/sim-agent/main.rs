@@ -21,7 +21,7 @@ mod ovs;
 mod proxy;
 mod workloads;
 
-use antrea_metrics::{AgentMetrics, CounterMode};
+use antrea_metrics::AgentMetrics;
 use clap::Parser;
 use cli::Cli;
 use conntrack::{ProcConntrack, PROC_NETFILTER};
@@ -55,11 +55,18 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     };
     let profile = cli.common.profile;
     let native = cli.common.native_histograms().map_err(Failure::Usage)?;
-    let metrics = AgentMetrics::unregistered_with_native(profile, CounterMode::Plain, &native)
+    let metrics = AgentMetrics::builder()
+        .profile(profile)
+        .native_histograms(native)
+        .build()
         .map_err(|e| Failure::Runtime(e.to_string()))?;
     let lock = StepLock::default();
     let served = served(metrics.collector().clone(), &lock)?;
-    let node = Node::new(&metrics, cli.node_config(seed), real);
+    let mut node = Node::new(&metrics, cli.node_config(seed), real);
+    // One step and one conntrack poll before the server answers, so that no scrape sees a
+    // Node that has not polled yet (the timers below then run from there).
+    node.tick();
+    node.poll_conntrack();
     tracing::info!(seed, %profile, tick_ms = cli.common.tick_ms,
         flow_poll_interval = ?cli.flow_poll_interval, "simulating an Antrea agent");
     let (tick, poll) = (cli.common.tick(), cli.flow_poll_interval);

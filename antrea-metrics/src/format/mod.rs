@@ -13,7 +13,7 @@ pub(crate) mod openmetrics;
 pub mod proto;
 pub(crate) mod protobuf;
 mod registry;
-mod wire;
+pub(crate) mod wire;
 
 pub use negotiate::negotiate;
 
@@ -54,14 +54,14 @@ impl Format {
 }
 
 impl std::str::FromStr for Format {
-    type Err = crate::Error;
+    type Err = crate::MetricsError;
 
     /// `text`, `protobuf` or `openmetrics`.
-    fn from_str(s: &str) -> crate::Result<Self> {
+    fn from_str(s: &str) -> Result<Self, crate::MetricsError> {
         [Format::Text, Format::Protobuf, Format::OpenMetrics]
             .into_iter()
             .find(|f| f.as_str() == s)
-            .ok_or_else(|| crate::Error::UnknownFormat(s.to_owned()))
+            .ok_or_else(|| crate::MetricsError::UnknownFormat(s.to_owned()))
     }
 }
 

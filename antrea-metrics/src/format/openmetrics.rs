@@ -10,33 +10,47 @@
 //! - the exposition ends with `# EOF` ([`crate::exposition::encode_all`] writes it).
 
 use super::proto::{self, MetricType};
-use crate::family::Family;
-use crate::text::{self, write_count, write_float, write_label_set, write_label_value};
+use crate::family::Head;
+use crate::text::{write_count, write_float, write_label_set, write_label_value, Dialect};
 
-/// Appends one of a component's families; nothing when its profile does not expose it or it
-/// has no series yet.
-pub(crate) fn write_component_family(out: &mut Vec<u8>, family: &Family) {
-    let Some(exposed) = family.exposed else {
-        return;
-    };
-    let kind = super::protobuf::proto_type(family.desc.metric_type);
-    let mut header = Vec::with_capacity(family.header.len() + 8);
-    let name = write_header(&mut header, exposed.name, kind, Some(&family.help));
-    // Canonical numbers: `1.0`, not the text format's `1`.
-    let le_values: Vec<Box<str>> = (family.le_values.iter())
-        .map(|le| {
-            let mut s = Vec::with_capacity(24);
-            write_canonical(&mut s, le.parse().unwrap_or(f64::INFINITY));
-            String::from_utf8_lossy(&s).into()
-        })
-        .collect();
-    let dialect = text::Dialect {
-        header: &header,
-        name,
-        counter_suffix: "_total",
-        le_values: &le_values,
-    };
-    text::write_family_as(out, family, &dialect);
+/// What one of a component's families needs to be written in OpenMetrics through the text
+/// format's series writer: its header lines, its OpenMetrics name, and canonical `le` values.
+pub(crate) struct FamilyText<'a> {
+    /// The `# TYPE` and `# HELP` lines.
+    pub(crate) header: Vec<u8>,
+    name: &'a str,
+    le_values: Vec<Box<str>>,
+}
+
+impl<'a> FamilyText<'a> {
+    /// The family of `head`, exposed as `name`.
+    pub(crate) fn new(head: &Head, name: &'a str) -> Self {
+        let kind = super::protobuf::proto_type(head.desc.metric_type);
+        let mut header = Vec::with_capacity(name.len() * 2 + head.help.len() + 24);
+        let name = write_header(&mut header, name, kind, Some(&head.help));
+        // Canonical numbers: `1.0`, not the text format's `1`.
+        let le_values = (head.le_values.iter())
+            .map(|le| {
+                let mut s = Vec::with_capacity(24);
+                write_canonical(&mut s, le.parse().unwrap_or(f64::INFINITY));
+                String::from_utf8_lossy(&s).into()
+            })
+            .collect();
+        FamilyText {
+            header,
+            name,
+            le_values,
+        }
+    }
+
+    /// How the series are written: counter samples get `_total` back.
+    pub(crate) fn dialect(&self) -> Dialect<'_> {
+        Dialect {
+            name: self.name,
+            counter_suffix: "_total",
+            le_values: &self.le_values,
+        }
+    }
 }
 
 /// The `# TYPE` and `# HELP` lines of a family named `name`; returns the family's OpenMetrics

@@ -5,9 +5,17 @@
 use super::proto;
 use super::wire::{self, WireType};
 use crate::descriptor::MetricType;
-use crate::family::{Family, Store};
+use crate::family::Head;
 use crate::metrics::NativeSnapshot;
+use crate::store::Store;
 use prost::Message;
+
+/// The `Metric` field that holds a counter's value message.
+pub(crate) const COUNTER_FIELD: u32 = 3;
+/// The `Metric` field that holds a gauge's value message.
+pub(crate) const GAUGE_FIELD: u32 = 2;
+/// The `Metric` field that holds a histogram's message.
+pub(crate) const HISTOGRAM_FIELD: u32 = 7;
 
 /// Buffers reused across the families of one scrape, so that encoding allocates a few
 /// buffers per scrape rather than a message per series.
@@ -18,32 +26,27 @@ pub(crate) struct Scratch {
     inner: Vec<u8>,
 }
 
-/// Appends one family as a length-delimited message, written straight from its series;
-/// nothing when its profile does not expose it or it has no series yet (as in the text
-/// format).
-pub(crate) fn write_family(out: &mut Vec<u8>, family: &Family, scratch: &mut Scratch) {
-    let Some(exposed) = family.exposed else {
-        return;
-    };
-    let series = family
-        .series
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if series.is_empty() {
-        return;
-    }
+/// Appends one family named `name` as a length-delimited message, written straight from its
+/// `series` (label values in the order of [`Head::label_names`], and store).
+pub(crate) fn write_family<'a, K: Store + 'a>(
+    out: &mut Vec<u8>,
+    scratch: &mut Scratch,
+    head: &Head,
+    name: &str,
+    series: impl Iterator<Item = (&'a [Box<str>], &'a K)>,
+) {
     let Scratch {
         family: f,
         metric: m,
         inner,
     } = scratch;
     f.clear();
-    wire::bytes(f, 1, exposed.name.as_bytes());
-    wire::bytes(f, 2, family.help.as_bytes());
-    wire::uint(f, 3, proto_type(family.desc.metric_type) as u64);
-    for s in series.iter() {
+    wire::bytes(f, 1, name.as_bytes());
+    wire::bytes(f, 2, head.help.as_bytes());
+    wire::uint(f, 3, proto_type(head.desc.metric_type) as u64);
+    for (values, store) in series {
         m.clear();
-        for (name, value) in family.label_names.iter().zip(s.values.iter()) {
+        for (name, value) in head.label_names.iter().zip(values.iter()) {
             let (name, value) = (name.as_bytes(), value.as_bytes());
             let len = 2 + wire::varint_len(name.len() as u64) + name.len();
             wire::key(m, 1, WireType::Delimited);
@@ -54,21 +57,7 @@ pub(crate) fn write_family(out: &mut Vec<u8>, family: &Family, scratch: &mut Scr
             wire::bytes(m, 1, name);
             wire::bytes(m, 2, value);
         }
-        inner.clear();
-        match &s.store {
-            Store::Counter(c) => {
-                wire::double(inner, 1, c.get() as f64);
-                wire::bytes(m, 3, inner);
-            }
-            Store::Gauge(g) => {
-                wire::double(inner, 1, g.get());
-                wire::bytes(m, 2, inner);
-            }
-            Store::Histogram(h) => {
-                histogram(inner, h);
-                wire::bytes(m, 7, inner);
-            }
-        }
+        store.write_protobuf(m, inner);
         wire::bytes(f, 4, m);
     }
     wire::varint(out, f.len() as u64);
@@ -77,7 +66,7 @@ pub(crate) fn write_family(out: &mut Vec<u8>, family: &Family, scratch: &mut Scr
 
 /// A `Histogram` message: classic buckets without `+Inf` (the count is its value, as
 /// client_golang writes them), and the native buckets when the histogram keeps them.
-fn histogram(out: &mut Vec<u8>, h: &crate::Histogram) {
+pub(crate) fn histogram(out: &mut Vec<u8>, h: &crate::Histogram) {
     // Native first: the count read after it is never below its buckets' sum.
     let native = h.native();
     let mut count = 0;

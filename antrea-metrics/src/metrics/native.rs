@@ -6,7 +6,7 @@
 //! Buckets live in a fixed window of atomics allocated with the histogram, so that observing
 //! is one bucket computation and one atomic add: no allocation, no lock.
 
-use crate::{Error, Result};
+use crate::error::{CoreResult, MetricsError};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Lowest and highest schemas Prometheus defines.
@@ -53,10 +53,10 @@ impl NativeConfig {
     /// (factors 65536 to 1.0027).
     ///
     /// # Errors
-    /// [`Error::NativeHistogram`] when the factor is not a number above 1.
-    pub fn new(bucket_factor: f64) -> Result<Self> {
+    /// [`MetricsError::NativeHistogram`] when the factor is not a number above 1.
+    pub fn new(bucket_factor: f64) -> CoreResult<Self> {
         if bucket_factor.is_nan() || bucket_factor <= 1.0 {
-            return Err(Error::NativeHistogram(format!(
+            return Err(MetricsError::NativeHistogram(format!(
                 "the bucket factor must be a number above 1 (1.1 is a good start), not {bucket_factor}"
             )));
         }
@@ -102,10 +102,10 @@ impl NativeConfig {
 /// native fields).
 ///
 /// ```
-/// use antrea_metrics::{catalogue, AgentMetrics, CounterMode, NativeConfig, NativeHistograms, Profile};
+/// use antrea_metrics::{catalogue, AgentMetrics, NativeConfig, NativeHistograms};
 /// let native = NativeHistograms::none()
 ///     .family(&catalogue::AGENT_OVS_FLOW_OPS_LATENCY_MILLISECONDS, NativeConfig::new(1.1)?);
-/// let agent = AgentMetrics::unregistered_with_native(Profile::Latest, CounterMode::Plain, &native)?;
+/// let agent = AgentMetrics::builder().native_histograms(native).build()?;
 /// assert!(agent.ovs_flow_ops_latency_milliseconds.get(antrea_metrics::FlowOp::Add).is_native());
 /// assert!(!agent.conntrack_poll_cycle_duration_seconds.is_native());
 /// # Ok::<(), antrea_metrics::Error>(())
@@ -132,7 +132,11 @@ impl NativeHistograms {
 
     /// Also `family` (a histogram of the [catalogue](crate::catalogue)), with `config`, which
     /// takes precedence over [`NativeHistograms::all`]'s.
-    pub fn family(mut self, family: &crate::Descriptor, config: NativeConfig) -> Self {
+    pub fn family<L>(
+        mut self,
+        family: &crate::Def<crate::Histogram, L>,
+        config: NativeConfig,
+    ) -> Self {
         self.families.retain(|(name, _)| *name != family.name);
         self.families.push((family.name, config));
         self
