@@ -1,14 +1,15 @@
 //! One scrape of a realistic agent (every agent and proxy family, 256 OVS tables, observed
 //! histograms): our direct text encoder against `prometheus` 0.14's `gather()` +
 //! `TextEncoder` on the same series, plus gzip at levels 1 and 6, and our protobuf and
-//! OpenMetrics encoders (protobuf also with native histograms on every histogram). Allocations
-//! per scrape are counted by a counting global allocator and printed before the timings.
+//! OpenMetrics encoders (protobuf also with native histograms on every histogram) beside
+//! `prometheus`' `gather()` + `ProtobufEncoder`. Allocations per scrape are counted by a
+//! counting global allocator and printed before the timings.
 
 use antrea_metrics::format::Format;
 use antrea_metrics::{AgentMetrics, Exposition, NativeConfig, NativeHistograms};
 use criterion::{criterion_group, criterion_main, Criterion};
 use flate2::{write::GzEncoder, Compression};
-use prometheus::{Encoder, Registry, TextEncoder};
+use prometheus::{Encoder, ProtobufEncoder, Registry, TextEncoder};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::io::Write;
@@ -67,6 +68,14 @@ fn prometheus_text(registry: &Registry) -> Vec<u8> {
     out
 }
 
+fn prometheus_protobuf(registry: &Registry) -> Vec<u8> {
+    let mut out = Vec::new();
+    ProtobufEncoder::new()
+        .encode(&registry.gather(), &mut out)
+        .unwrap_or_else(|e| panic!("{e}"));
+    out
+}
+
 fn gzip(text: &[u8], level: u32) -> Vec<u8> {
     let mut gz = GzEncoder::new(Vec::new(), Compression::new(level));
     gz.write_all(text).unwrap_or_else(|e| panic!("{e}"));
@@ -115,6 +124,9 @@ fn scrape(c: &mut Criterion) {
     report("prometheus: our collector, gather + TextEncoder", || {
         prometheus_text(&via_registry)
     });
+    report("prometheus: native gather + ProtobufEncoder", || {
+        prometheus_protobuf(&native_registry)
+    });
     assert_eq!(
         count(&prometheus_text(&native_registry)),
         (families, series)
@@ -142,6 +154,9 @@ fn scrape(c: &mut Criterion) {
     });
     g.bench_function("prometheus: our collector, gather + TextEncoder", |b| {
         b.iter(|| prometheus_text(black_box(&via_registry)))
+    });
+    g.bench_function("prometheus: native gather + ProtobufEncoder", |b| {
+        b.iter(|| prometheus_protobuf(black_box(&native_registry)))
     });
     g.finish();
 }

@@ -189,6 +189,30 @@ fn native_histograms_expose_their_classic_part_in_openmetrics() {
 }
 
 #[test]
+fn node_ipam_families_pass_the_parser() {
+    let controller = antrea_metrics::ControllerMetrics::builder()
+        .node_ipam(true)
+        .build()
+        .expect("controller");
+    let ipam = controller.node_ipam.as_ref().expect("node ipam families");
+    let set = ipam.cidr_set("10.244.0.0/16".parse().expect("cidr"));
+    set.allocations().inc_by(2);
+    set.releases().inc();
+    set.usage().set(0.5);
+    set.allocation_tries_per_request().observe(1.0);
+    let controller: Arc<dyn Exposition> = Arc::new(controller);
+    assert!(check(std::slice::from_ref(&controller)) > 20);
+    let mut om = Vec::new();
+    encode_all(&[controller], Format::OpenMetrics, &mut om).expect("openmetrics");
+    let om = String::from_utf8(om).expect("utf-8");
+    // Already `_total` in Antrea: the family loses it and the sample keeps it.
+    assert!(om.contains("# TYPE antrea_node_ipam_controller_cidrset_cidrs_allocations counter\n"));
+    assert!(om.contains(
+        "antrea_node_ipam_controller_cidrset_cidrs_allocations_total{clusterCIDR=\"10.244.0.0/16\"} 2\n"
+    ));
+}
+
+#[test]
 fn the_parser_refuses_an_exposition_without_eof() {
     let agent = realistic::agent_with_tables(2);
     let mut om = Vec::new();

@@ -187,6 +187,45 @@ fn controller_and_a_registry_protobuf_match_their_text() {
 }
 
 #[test]
+fn node_ipam_families_match_their_text_with_native_tries() {
+    let controller = ControllerMetrics::builder()
+        .node_ipam(true)
+        .native_histograms(NativeHistograms::all(NativeConfig::default()))
+        .build()
+        .expect("controller");
+    let ipam = controller.node_ipam.as_ref().expect("node ipam families");
+    for (cidr, n) in [("10.244.0.0/16", 3), ("fd00::/48", 1)] {
+        let set = ipam.cidr_set(cidr.parse().expect("cidr"));
+        set.allocations().inc_by(n);
+        set.releases().inc();
+        set.usage().set(0.25);
+        set.allocation_tries_per_request().observe(n as f64);
+    }
+    let families = assert_same(&[Arc::new(controller)], 40);
+    let ipam: Vec<&MetricFamily> = families
+        .iter()
+        .filter(|f| f.name().starts_with("antrea_node_ipam_controller_cidrset_"))
+        .collect();
+    assert_eq!(ipam.len(), 4, "the four Node IPAM families");
+    for family in &ipam {
+        assert_eq!(
+            family.metric.len(),
+            2,
+            "{}: one series per CIDR set",
+            family.name()
+        );
+    }
+    let tries = ipam
+        .iter()
+        .find(|f| f.r#type() == MetricType::Histogram)
+        .expect("tries per request");
+    for m in &tries.metric {
+        let h = m.histogram.as_ref().expect("histogram");
+        assert!(!h.positive_span.is_empty(), "native buckets on {m:?}");
+    }
+}
+
+#[test]
 fn native_histograms_keep_classic_buckets_and_add_native_ones() {
     let native = NativeHistograms::all(NativeConfig::new(1.1).expect("factor"));
     let agent = antrea_metrics::AgentMetrics::builder()

@@ -225,6 +225,19 @@ mod tests {
             out.extend_from_slice(format!("held_collections_total {}\n", call + 1).as_bytes());
             Ok(())
         }
+
+        fn supports(&self, _format: Format) -> bool {
+            true
+        }
+
+        /// The text, then the name of any other format, so each collection's format shows.
+        fn encode(&self, format: Format, out: &mut Vec<u8>) -> Result<(), crate::MetricsError> {
+            self.encode_text(out)?;
+            if format != Format::Text {
+                out.extend_from_slice(format.as_str().as_bytes());
+            }
+            Ok(())
+        }
     }
 
     fn held() -> (
@@ -296,6 +309,29 @@ mod tests {
             .await
             .expect("bytes");
         assert_eq!(gunzip(&next), b"held_collections_total 2\n");
+    }
+
+    #[tokio::test]
+    async fn coinciding_scrapes_of_another_format_get_a_collection_of_their_own() {
+        let (source, collections, mut entered, release) = held();
+        let collections = Arc::new(collections);
+        let get = |format, encoding| {
+            let collections = Arc::clone(&collections);
+            tokio::spawn(async move { collections.get(format, encoding).await })
+        };
+        let text = get(Format::Text, Encoding::Identity);
+        entered.recv().await.expect("the text collection started");
+        let protobuf = get(Format::Protobuf, Encoding::Gzip);
+        // Not joined to the text collection in progress: a second one starts.
+        let second = tokio::time::timeout(Duration::from_secs(5), entered.recv()).await;
+        assert!(matches!(second, Ok(Some(()))), "no collection of its own");
+        release.send(()).expect("the source waits");
+        release.send(()).expect("the source waits");
+        let text = text.await.expect("no panic").expect("bytes");
+        let protobuf = protobuf.await.expect("no panic").expect("bytes");
+        assert_eq!(&text[..], b"held_collections_total 1\n");
+        assert_eq!(gunzip(&protobuf), b"held_collections_total 2\nprotobuf");
+        assert_eq!(source.calls.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test]
