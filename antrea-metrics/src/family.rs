@@ -151,9 +151,7 @@ impl<K: Store> Family<K> {
             }
         }
     }
-}
 
-impl<K: Store> Family<K> {
     /// Appends `header`, then every series as `dialect` writes it; nothing at all when the
     /// family has no series, like Prometheus' Go client.
     fn write_samples(&self, out: &mut Vec<u8>, header: &[u8], dialect: &Dialect<'_>) {

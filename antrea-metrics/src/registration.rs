@@ -61,9 +61,9 @@ impl<T: MetricSet> Builder<T> {
 
     /// Which histogram families keep native buckets beside (or instead of) their classic ones
     /// (default [`NativeHistograms::none`], as Antrea). Native buckets are written only in the
-    /// protobuf format, so serve the set itself
-    /// ([`Exposition`]) to a Prometheus that asks for it; the text format and a
-    /// `prometheus::Registry` it is registered into show the classic buckets.
+    /// protobuf format, so serve the set itself ([`Exposition`]) to a Prometheus that asks for
+    /// it; the text format and a `prometheus::Registry` it is registered into show the classic
+    /// buckets.
     ///
     /// ```
     /// use antrea_metrics::{AgentMetrics, NativeConfig, NativeHistograms};

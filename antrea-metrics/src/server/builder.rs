@@ -263,8 +263,8 @@ impl MetricsServerBuilder {
     }
 
     /// How many scrapes may wait for a collection at once; more get `503` (default 4).
-    /// Coinciding scrapes share one collection, and a scrape gives its slot back when its
-    /// deadline passes, so the slots count waiting clients, not blocked threads.
+    /// Coinciding scrapes of one format share one collection, and a scrape gives its slot back
+    /// when its deadline passes, so the slots count waiting clients, not blocked threads.
     #[must_use]
     pub fn max_inflight_scrapes(mut self, count: usize) -> Self {
         self.limits.max_inflight_scrapes = count;
