@@ -36,6 +36,18 @@ pub enum MetricsError {
     /// A profile name that is neither `latest` nor `v1.11`.
     #[error("unknown profile {0:?}: use \"latest\" (Antrea v2.7) or \"v1.11\"")]
     UnknownProfile(String),
+    /// An exposition format name that is not `text`, `protobuf` or `openmetrics`.
+    #[error("unknown exposition format {0:?}: use \"text\", \"protobuf\" or \"openmetrics\"")]
+    UnknownFormat(String),
+    /// A source asked to encode a format it does not write.
+    #[error("this metrics source cannot write the {format} format (ask for text, or serve the source through a type that implements the format)")]
+    UnsupportedFormat {
+        /// The format asked for.
+        format: &'static str,
+    },
+    /// Invalid native histogram settings.
+    #[error("invalid native histogram settings: {0}")]
+    NativeHistogram(String),
 }
 
 /// Any of the crate's errors, for programs that handle them alike (`?` converts each layer's

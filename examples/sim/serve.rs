@@ -130,6 +130,7 @@ impl Server {
             // Antrea's API server takes hundreds of concurrent reads; the library's default of
             // 4 would answer `503` to a load test a real agent serves.
             .max_inflight_scrapes(64)
+            .openmetrics(options.openmetrics)
             .tls(tls);
         let builder = match &options.auth {
             // Re-read at most every 10 s, so a rotated token file takes effect without a restart.
@@ -274,6 +275,7 @@ mod tests {
                 write_ca: "my dir/ca.pem".into(),
                 required: true,
             },
+            openmetrics: false,
         };
         let text = banner("agent", options.listen, &options, true);
         assert!(text.contains("https://127.0.0.1:10350/metrics"), "{text}");

@@ -26,6 +26,7 @@ pub struct MetricsServerBuilder {
     authorizer: Option<Arc<dyn Authorizer>>,
     anonymous: bool,
     gzip_level: u32,
+    openmetrics: bool,
     limits: Limits,
     server_metrics: Option<prometheus::Registry>,
 }
@@ -40,6 +41,7 @@ impl std::fmt::Debug for MetricsServerBuilder {
             .field("authentication", &self.authentication)
             .field("custom_authorizer", &self.authorizer.is_some())
             .field("anonymous", &self.anonymous)
+            .field("openmetrics", &self.openmetrics)
             .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
@@ -56,6 +58,7 @@ impl MetricsServerBuilder {
             authorizer: None,
             anonymous: false,
             gzip_level: 1,
+            openmetrics: false,
             limits: Limits::default(),
             server_metrics: None,
         }
@@ -193,6 +196,16 @@ impl MetricsServerBuilder {
         self
     }
 
+    /// Offers OpenMetrics 1.0.0 text to scrapers that ask for it (promhttp's
+    /// `EnableOpenMetrics`). Default: off, because Prometheus then stores every counter as
+    /// `<name>_total` (`antrea_agent_ovs_flow_ops_count_total`), which breaks queries and
+    /// dashboards written for Antrea's names. Text 0.0.4 and protobuf are always offered.
+    #[must_use]
+    pub fn openmetrics(mut self, enabled: bool) -> Self {
+        self.openmetrics = enabled;
+        self
+    }
+
     /// Registers the server's own metrics (`antrea_metrics_server_*`) in `registry`.
     #[must_use]
     pub fn server_metrics(mut self, registry: &prometheus::Registry) -> Self {
@@ -250,8 +263,8 @@ impl MetricsServerBuilder {
     }
 
     /// How many scrapes may wait for a collection at once; more get `503` (default 4).
-    /// Coinciding scrapes share one collection, and a scrape gives its slot back when its
-    /// deadline passes, so the slots count waiting clients, not blocked threads.
+    /// Coinciding scrapes of one format share one collection, and a scrape gives its slot back
+    /// when its deadline passes, so the slots count waiting clients, not blocked threads.
     #[must_use]
     pub fn max_inflight_scrapes(mut self, count: usize) -> Self {
         self.limits.max_inflight_scrapes = count;
@@ -327,6 +340,7 @@ impl MetricsServerBuilder {
                 .authorizer
                 .unwrap_or_else(|| Arc::new(AllowAuthenticated)),
             anonymous: self.anonymous,
+            openmetrics: self.openmetrics,
             scrapes: Semaphore::new(self.limits.max_inflight_scrapes),
             scrape_timeout: self.limits.scrape_timeout,
             metrics,

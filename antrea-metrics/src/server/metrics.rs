@@ -72,7 +72,8 @@ impl ServerMetrics {
     /// # Errors
     /// [`MetricsError::Register`] when `registry` already has one of these families.
     pub(crate) fn new(registry: Option<&Registry>) -> Result<Self, MetricsError> {
-        let mut families = Families::new(&Options::DEFAULT, Component::MetricsServer);
+        let options = Options::defaults();
+        let mut families = Families::new(&options, Component::MetricsServer);
         let metrics = Self {
             requests: families.add(&SERVER_REQUESTS_TOTAL),
             auth_attempts: families.add(&SERVER_AUTHENTICATION_ATTEMPTS_TOTAL),

@@ -36,7 +36,8 @@ impl KubeMetrics {
     /// # Errors
     /// [`MetricsError::Register`] when `registry` already has one of these families.
     pub(crate) fn new(registry: Option<&Registry>) -> Result<Self, MetricsError> {
-        let mut families = Families::new(&Options::DEFAULT, Component::MetricsServer);
+        let options = Options::defaults();
+        let mut families = Families::new(&options, Component::MetricsServer);
         let metrics = Self {
             reviews: families.add(&SERVER_KUBE_REVIEWS_TOTAL),
             duration: families.add(&SERVER_KUBE_REVIEW_DURATION_SECONDS),
