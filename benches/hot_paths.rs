@@ -2,7 +2,9 @@
 //! atomic) and against the same operation written with `prometheus` 0.14, `prometheus-client`
 //! and `metrics` + `metrics-exporter-prometheus`. Ratios to R: see BENCHMARKS.md.
 
-use antrea_metrics::{AgentMetrics, Counter, FlowOp, IpFamily, TableId};
+use antrea_metrics::{
+    AgentMetrics, Counter, FlowOp, Histogram, IpFamily, NativeConfig, TableId, Unit,
+};
 use criterion::{criterion_group, criterion_main, Criterion};
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
 use std::hint::black_box;
@@ -94,6 +96,42 @@ fn ours(c: &mut Criterion) {
             fam.total_services_updates.inc()
         })
     });
+    g.finish();
+}
+
+/// One observation in each histogram mode, on a kept handle: classic buckets only (what every
+/// Antrea family does by default), native buckets only (factor 1.1, schema 3), and both.
+fn ours_native(c: &mut Criterion) {
+    let mut g = c.benchmark_group("hot_paths");
+    let native = NativeConfig::new(1.1).unwrap_or_else(|e| panic!("{e}"));
+    let modes = [
+        ("classic", Histogram::new(&BUCKETS, Unit::Milliseconds)),
+        (
+            "native",
+            Histogram::with_native(&BUCKETS, Unit::Milliseconds, &native.classic_buckets(false)),
+        ),
+        (
+            "classic + native",
+            Histogram::with_native(&BUCKETS, Unit::Milliseconds, &native),
+        ),
+    ];
+    for (mode, h) in &modes {
+        g.bench_function(format!("ours: histogram observe, {mode}"), |b| {
+            per_op(b, h, |x| x.observe(black_box(0.3)))
+        });
+        // The values client_golang's benchmarks observe (perf-go: `i % 1000 * 0.0001`), which
+        // move across buckets: the cost with less predictable bucket searches.
+        let mut i = 0u32;
+        g.bench_function(
+            format!("ours: histogram observe, {mode}, moving values"),
+            |b| {
+                per_op(b, h, |x| {
+                    i = (i + 1) % 1000;
+                    x.observe(f64::from(i) * 0.0001)
+                })
+            },
+        );
+    }
     g.finish();
 }
 
@@ -234,6 +272,6 @@ criterion_group! {
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(1))
         .sample_size(40);
-    targets = baseline, ours, prometheus_crate, prometheus_client_crate, metrics_crate
+    targets = baseline, ours, ours_native, prometheus_crate, prometheus_client_crate, metrics_crate
 }
 criterion_main!(hot_paths);

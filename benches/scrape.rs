@@ -1,12 +1,15 @@
 //! One scrape of a realistic agent (every agent and proxy family, 256 OVS tables, observed
 //! histograms): our direct text encoder against `prometheus` 0.14's `gather()` +
-//! `TextEncoder` on the same series, plus gzip at levels 1 and 6. Allocations per scrape are
-//! counted by a counting global allocator and printed before the timings.
+//! `TextEncoder` on the same series, plus gzip at levels 1 and 6, and our protobuf and
+//! OpenMetrics encoders (protobuf also with native histograms on every histogram) beside
+//! `prometheus`' `gather()` + `ProtobufEncoder`. Allocations per scrape are counted by a
+//! counting global allocator and printed before the timings.
 
-use antrea_metrics::{AgentMetrics, Exposition};
+use antrea_metrics::format::Format;
+use antrea_metrics::{AgentMetrics, Exposition, NativeConfig, NativeHistograms};
 use criterion::{criterion_group, criterion_main, Criterion};
 use flate2::{write::GzEncoder, Compression};
-use prometheus::{Encoder, Registry, TextEncoder};
+use prometheus::{Encoder, ProtobufEncoder, Registry, TextEncoder};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::io::Write;
@@ -49,9 +52,25 @@ fn ours(agent: &AgentMetrics) -> Vec<u8> {
     out
 }
 
+fn ours_in(agent: &AgentMetrics, format: Format) -> Vec<u8> {
+    let mut out = Vec::new();
+    agent
+        .encode(format, &mut out)
+        .unwrap_or_else(|e| panic!("{e}"));
+    out
+}
+
 fn prometheus_text(registry: &Registry) -> Vec<u8> {
     let mut out = Vec::new();
     TextEncoder::new()
+        .encode(&registry.gather(), &mut out)
+        .unwrap_or_else(|e| panic!("{e}"));
+    out
+}
+
+fn prometheus_protobuf(registry: &Registry) -> Vec<u8> {
+    let mut out = Vec::new();
+    ProtobufEncoder::new()
         .encode(&registry.gather(), &mut out)
         .unwrap_or_else(|e| panic!("{e}"));
     out
@@ -77,24 +96,41 @@ fn report(name: &str, f: impl Fn() -> Vec<u8>) {
 
 fn scrape(c: &mut Criterion) {
     let agent = suite::realistic::agent();
-    let native = suite::realistic::native_registry(&agent);
+    let native_registry = suite::realistic::native_registry(&agent);
     let via_registry = Registry::new();
     via_registry
         .register(Box::new(agent.collector().clone()))
         .unwrap_or_else(|e| panic!("{e}"));
+    let native = NativeHistograms::all(NativeConfig::default());
+    let agent_native = AgentMetrics::builder()
+        .native_histograms(native)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    suite::realistic::populate(&agent_native, 256);
     let text = ours(&agent);
     let (families, series) = count(&text);
     println!("scrape content: {families} families, {series} sample lines");
     report("ours: encode_text", || ours(&agent));
     report("ours: encode_text + gzip 1", || gzip(&ours(&agent), 1));
     report("ours: encode_text + gzip 6", || gzip(&ours(&agent), 6));
+    report("ours: protobuf", || ours_in(&agent, Format::Protobuf));
+    report("ours: protobuf, native histograms", || {
+        ours_in(&agent_native, Format::Protobuf)
+    });
+    report("ours: openmetrics", || ours_in(&agent, Format::OpenMetrics));
     report("prometheus: native gather + TextEncoder", || {
-        prometheus_text(&native)
+        prometheus_text(&native_registry)
     });
     report("prometheus: our collector, gather + TextEncoder", || {
         prometheus_text(&via_registry)
     });
-    assert_eq!(count(&prometheus_text(&native)), (families, series));
+    report("prometheus: native gather + ProtobufEncoder", || {
+        prometheus_protobuf(&native_registry)
+    });
+    assert_eq!(
+        count(&prometheus_text(&native_registry)),
+        (families, series)
+    );
 
     let mut g = c.benchmark_group("scrape");
     g.bench_function("ours: encode_text", |b| b.iter(|| ours(black_box(&agent))));
@@ -104,11 +140,23 @@ fn scrape(c: &mut Criterion) {
     g.bench_function("ours: encode_text + gzip 6", |b| {
         b.iter(|| gzip(&ours(black_box(&agent)), 6))
     });
+    g.bench_function("ours: protobuf", |b| {
+        b.iter(|| ours_in(black_box(&agent), Format::Protobuf))
+    });
+    g.bench_function("ours: protobuf, native histograms", |b| {
+        b.iter(|| ours_in(black_box(&agent_native), Format::Protobuf))
+    });
+    g.bench_function("ours: openmetrics", |b| {
+        b.iter(|| ours_in(black_box(&agent), Format::OpenMetrics))
+    });
     g.bench_function("prometheus: native gather + TextEncoder", |b| {
-        b.iter(|| prometheus_text(black_box(&native)))
+        b.iter(|| prometheus_text(black_box(&native_registry)))
     });
     g.bench_function("prometheus: our collector, gather + TextEncoder", |b| {
         b.iter(|| prometheus_text(black_box(&via_registry)))
+    });
+    g.bench_function("prometheus: native gather + ProtobufEncoder", |b| {
+        b.iter(|| prometheus_protobuf(black_box(&native_registry)))
     });
     g.finish();
 }

@@ -8,6 +8,9 @@
 #   5. the Grafana dashboard: valid JSON, datasource variable, every spec metric family in a
 #      panel of the right row, only known metric names, PromQL that parses (via promtool),
 #      every panel described under its own heading in deploy/grafana/README.md
+#   5b. the native-histogram variants: promtool check config deploy/prometheus/prometheus-native.yml,
+#      and deploy/grafana/antrea-dashboard-native.json's PromQL parses and uses only native
+#      histogram queries of known histogram families
 #   6. kubernetes-validate --strict on every manifest in deploy/kubernetes/
 #   7. shellcheck on this script and install-test-deps.sh, if shellcheck is installed (skipped otherwise)
 # Prints one line per check and a closing "N passed, M failed"; exits non-zero on any failure.
@@ -225,6 +228,39 @@ PY
     return "$status"
 }
 run_check "Grafana dashboard deploy/grafana/antrea-dashboard.json" check_dashboard
+
+# --- 5b. native-histogram variants --------------------------------------------------------------
+check_native_config() {
+    local dir="$tmp/prometheus-native"
+    mkdir -p "$dir/run" || return 1
+    cp "$repo/deploy/prometheus/prometheus-native.yml" "$dir/" || return 1
+    printf 'placeholder-token\n' >"$dir/run/agent.token" || return 1
+    cp "$tmp/placeholder-ca.pem" "$dir/run/agent-ca.pem" || return 1
+    timeout 120 promtool check config "$dir/prometheus-native.yml"
+}
+run_check "promtool check config deploy/prometheus/prometheus-native.yml" check_native_config
+
+check_native_dashboard() {
+    timeout 120 "$py" - "$repo/deploy/grafana/antrea-dashboard-native.json" "$spec" \
+        "$tmp/native-exprs.yml" <<'PY' || return 1
+import json, re, sys, yaml
+dashboard, spec, rules_out = sys.argv[1:4]
+d = json.load(open(dashboard))
+histograms = {m["name"] for m in json.load(open(spec))["metrics"] if m["type"] == "histogram"}
+exprs = [t["expr"] for p in d["panels"] for t in p.get("targets", [])]
+if not exprs:
+    sys.exit("no queries in the native dashboard")
+for e in exprs:
+    names = set(re.findall(r"\b(antrea_[a-z_]+)\b", e))
+    # A family name itself, never its classic `_bucket`/`_count`/`_sum` series.
+    if not names or not names <= histograms:
+        sys.exit(f"{e!r}: only native histogram families may be queried, not {sorted(names - histograms)}")
+rules = [{"record": f"native:expr_{i}:check", "expr": e} for i, e in enumerate(exprs)]
+yaml.safe_dump({"groups": [{"name": "native-exprs", "rules": rules}]}, open(rules_out, "w"))
+PY
+    timeout 120 promtool check rules "$tmp/native-exprs.yml"
+}
+run_check "Grafana dashboard deploy/grafana/antrea-dashboard-native.json" check_native_dashboard
 
 # --- 6. Kubernetes manifests --------------------------------------------------------------------
 shopt -s nullglob

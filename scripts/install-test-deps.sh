@@ -6,7 +6,8 @@
 #     temporary storage directory. When this script installs the package, it keeps the
 #     package from starting its service (policy-rc.d) and, on a host running systemd, disables it.
 #   - curl, openssl, python3 with venv.
-#   - the PyPI package kubernetes-validate, in a virtualenv (default: target/test-venv).
+#   - the PyPI packages kubernetes-validate and prometheus_client (whose OpenMetrics parser
+#     checks our OpenMetrics exposition), in a virtualenv (default: target/test-venv).
 #
 # Idempotent and non-interactive: `apt-get update` runs only when a Debian package is missing,
 # and the virtualenv is only (re)built when its kubernetes-validate is missing or not the pinned
@@ -17,6 +18,7 @@
 set -euo pipefail
 
 KUBERNETES_VALIDATE_VERSION="1.37.0"
+PROMETHEUS_CLIENT_VERSION="0.21.1"
 APT_PACKAGES=(prometheus curl openssl ca-certificates python3 python3-venv)
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -95,19 +97,22 @@ venv_ok() {
     [[ -x "$venv/bin/kubernetes-validate" ]] || return 1
     local have
     have="$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("kubernetes-validate"))' 2>/dev/null)" || return 1
-    [[ "$have" == "$KUBERNETES_VALIDATE_VERSION" ]]
+    [[ "$have" == "$KUBERNETES_VALIDATE_VERSION" ]] || return 1
+    have="$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("prometheus_client"))' 2>/dev/null)" || return 1
+    [[ "$have" == "$PROMETHEUS_CLIENT_VERSION" ]]
 }
 
 if venv_ok; then
-    log "kubernetes-validate ${KUBERNETES_VALIDATE_VERSION} already in $venv"
+    log "kubernetes-validate ${KUBERNETES_VALIDATE_VERSION} and prometheus_client ${PROMETHEUS_CLIENT_VERSION} already in $venv"
 else
-    log "creating virtualenv $venv with kubernetes-validate==${KUBERNETES_VALIDATE_VERSION}"
+    log "creating virtualenv $venv with kubernetes-validate==${KUBERNETES_VALIDATE_VERSION} and prometheus_client==${PROMETHEUS_CLIENT_VERSION}"
     rm -rf "$venv"
     mkdir -p "$(dirname "$venv")"
     "$system_python" -m venv "$venv"
     timeout 600 "$venv/bin/pip" install --quiet --disable-pip-version-check \
-        "kubernetes-validate==${KUBERNETES_VALIDATE_VERSION}"
-    venv_ok || die "kubernetes-validate did not install into $venv"
+        "kubernetes-validate==${KUBERNETES_VALIDATE_VERSION}" \
+        "prometheus_client==${PROMETHEUS_CLIENT_VERSION}"
+    venv_ok || die "kubernetes-validate or prometheus_client did not install into $venv"
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -119,4 +124,5 @@ log "promtool:            $(command -v promtool)"
 log "curl:                $(command -v curl)"
 log "openssl:             $(command -v openssl)"
 log "kubernetes-validate: $venv/bin/kubernetes-validate"
+log "prometheus_client:   $venv/bin/python (prometheus_client ${PROMETHEUS_CLIENT_VERSION})"
 log "done"

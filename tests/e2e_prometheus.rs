@@ -16,29 +16,12 @@ use suite::BoxError;
 
 /// Every wait of this test: polled every 250 ms, given up after 60 s.
 const DEADLINE: Duration = Duration::from_secs(60);
-const POLL: Duration = Duration::from_millis(250);
 
 const WRONG_TOKEN_JOB: &str = "antrea-agents-wrong-token";
 
-/// Polls `check` until it returns `Ok(true)`, for at most [`DEADLINE`]; the last error or
-/// `what` on timeout.
-fn wait_until(
-    what: &str,
-    mut check: impl FnMut() -> Result<bool, BoxError>,
-) -> Result<(), BoxError> {
-    let deadline = Instant::now() + DEADLINE;
-    let mut last = String::new();
-    loop {
-        match check() {
-            Ok(true) => return Ok(()),
-            Ok(false) => {}
-            Err(e) => last = e.to_string(),
-        }
-        if Instant::now() > deadline {
-            return Err(format!("timed out after {DEADLINE:?} waiting for {what} {last}").into());
-        }
-        std::thread::sleep(POLL);
-    }
+/// [`suite::prom::wait_until`] with this test's [`DEADLINE`].
+fn wait_until(what: &str, check: impl FnMut() -> Result<bool, BoxError>) -> Result<(), BoxError> {
+    suite::prom::wait_until(what, DEADLINE, check)
 }
 
 fn repo_file(rel: &str) -> String {
@@ -143,7 +126,11 @@ fn prometheus_scrapes_both_simulators_and_every_dashboard_query_has_data() -> Re
     let dir = TempDir::new("e2e-prometheus")?;
     std::fs::create_dir_all(dir.path().join("run"))?;
     std::fs::write(dir.path().join("run/wrong.token"), "not-the-token\n")?;
-    let agent = start_sim("sim-agent", &dir, "agent", &["--flow-poll-interval", "1s"])?;
+    // Native histograms on in the agent, off in this Prometheus: it asks for text and gets the
+    // classic buckets, so the classic dashboard keeps working (tests/e2e_native_histograms.rs
+    // covers a Prometheus with the feature on).
+    let agent_args = ["--flow-poll-interval", "1s", "--native-histograms"];
+    let agent = start_sim("sim-agent", &dir, "agent", &agent_args)?;
     let controller = start_sim("sim-controller", &dir, "controller", &[])?;
 
     // Prometheus resolves the relative run/ paths against the config's directory.

@@ -109,3 +109,53 @@ fn metrics_reference_is_current() {
         "docs/metrics.md is stale: run `cargo run --example metrics-reference > docs/metrics.md`"
     );
 }
+
+#[test]
+fn exposition_writes_raw_protobuf_and_openmetrics() {
+    use antrea_metrics::format::proto::MetricFamily;
+    use prost::Message;
+    let run = |format: &str, extra: &[&str]| {
+        let out = example("exposition")
+            .args(["--component", "agent", "--format", format])
+            .args(extra)
+            .output()
+            .expect("run exposition");
+        assert!(out.status.success(), "{format}: {out:?}");
+        out.stdout
+    };
+    // The raw delimited stream: the golden file's families, in its order.
+    let golden = root("tests/data/golden/agent-latest.prom");
+    let want: Vec<&str> = golden
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.split(' ').next())
+        .collect();
+    for extra in [&[][..], &["--native-histograms"]] {
+        let bytes = run("protobuf", extra);
+        let mut rest = &bytes[..];
+        let mut names = Vec::new();
+        while !rest.is_empty() {
+            let mf = MetricFamily::decode_length_delimited(&mut rest).expect("delimited message");
+            // Every histogram series has native buckets with the flag, none without it.
+            let histogram = mf.r#type() == antrea_metrics::format::proto::MetricType::Histogram;
+            for m in &mf.metric {
+                let native = m.histogram.as_ref().is_some_and(|h| h.schema.is_some());
+                assert_eq!(native, histogram && !extra.is_empty(), "{}", mf.name());
+            }
+            names.push(mf.name().to_owned());
+        }
+        assert_eq!(names, want);
+    }
+    let om = String::from_utf8(run("openmetrics", &[])).expect("utf-8");
+    assert!(om.ends_with("# EOF\n"));
+    assert!(om.contains("# TYPE antrea_agent_ovs_flow_ops_count counter\n"));
+    assert!(om.contains("antrea_agent_ovs_flow_ops_count_total{operation=\"add\"} 0\n"));
+    // The default stays byte-equal to Antrea's text.
+    assert!(run("text", &[]) == golden.as_bytes());
+    let bad = example("exposition")
+        .args(["--format", "yaml"])
+        .output()
+        .expect("run");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown exposition format \"yaml\""));
+}

@@ -1,9 +1,8 @@
 //! Reaching the API server from a kubeconfig file and from in-cluster settings, each proven by a
 //! real TokenReview against the stand-in API server.
 
-use antrea_metrics::server::kube::{ApiServerConfig, InCluster, KubeAuth};
+use antrea_metrics::server::kube::{ApiServerConfig, ConfigError, InCluster, KubeAuth};
 use antrea_metrics::server::{Authentication, UserInfo};
-use antrea_metrics::Error;
 use base64::Engine as _;
 use std::path::Path;
 use suite::kube_stub::KubeStub;
@@ -163,7 +162,14 @@ async fn unusable_kubeconfigs_are_refused_with_a_reason() -> Result<(), BoxError
     for (cluster, user, reason) in cases {
         kubeconfig(dir.path(), server, cluster, user)?;
         match ApiServerConfig::from_kubeconfig(&path) {
-            Err(Error::Config { reason: got, .. }) => {
+            // A refusal of the file's content, not a read or YAML failure.
+            Err(err)
+                if !matches!(
+                    err,
+                    ConfigError::ReadFile { .. } | ConfigError::Kubeconfig { .. }
+                ) =>
+            {
+                let got = err.to_string();
                 assert!(got.contains(reason), "{got}");
                 assert!(!got.contains("987654321"), "a token in an error: {got}");
             }
@@ -171,12 +177,21 @@ async fn unusable_kubeconfigs_are_refused_with_a_reason() -> Result<(), BoxError
         }
     }
     let missing = ApiServerConfig::from_kubeconfig_context(&path, "absent");
-    assert!(matches!(missing, Err(Error::Config { .. })));
+    assert!(matches!(
+        missing,
+        Err(ConfigError::NotInKubeconfig {
+            kind: "context",
+            ..
+        })
+    ));
     std::fs::write(&path, "clusters: [unclosed")?;
     let yaml = ApiServerConfig::from_kubeconfig(&path);
-    assert!(matches!(yaml, Err(Error::Kubeconfig { .. })), "{yaml:?}");
+    assert!(
+        matches!(yaml, Err(ConfigError::Kubeconfig { .. })),
+        "{yaml:?}"
+    );
     let absent = ApiServerConfig::from_kubeconfig(dir.path().join("absent"));
-    assert!(matches!(absent, Err(Error::ReadFile { .. })));
+    assert!(matches!(absent, Err(ConfigError::ReadFile { .. })));
     Ok(())
 }
 
@@ -198,7 +213,10 @@ async fn in_cluster_token_is_reread_as_it_rotates() -> Result<(), BoxError> {
         token_file: dir.path().join("absent"),
         ..settings.clone()
     };
-    assert!(matches!(missing.config(), Err(Error::ReadFile { .. })));
+    assert!(matches!(
+        missing.config(),
+        Err(ConfigError::ReadFile { .. })
+    ));
     let kube = KubeAuth::builder(settings.config()?).build()?;
     let authenticated = |a: Authentication| matches!(a, Authentication::Authenticated(_));
     assert!(authenticated(

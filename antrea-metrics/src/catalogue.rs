@@ -14,6 +14,7 @@ mod agent;
 mod controller;
 mod node_ipam;
 mod proxy;
+pub(crate) mod server;
 pub use agent::*;
 pub use controller::*;
 pub use node_ipam::*;
@@ -85,6 +86,8 @@ pub fn for_process(component: Component, profile: crate::Profile) -> Vec<&'stati
         .filter(|d| match component {
             Component::Agent | Component::Proxy => d.component != Component::Controller,
             Component::Controller => d.component == Component::Controller,
+            // Not in Antrea's catalogue: the server's families are in `server::SERVER`.
+            Component::MetricsServer => false,
         })
         .filter(|d| d.exposed(profile).is_some())
         .copied()

@@ -4,6 +4,7 @@
 use crate::descriptor::Component;
 use crate::error::{CoreResult, MetricsError};
 use crate::family::AnyFamily;
+use crate::format::{protobuf, Format};
 use crate::{Exposition, Profile};
 use prometheus::core::{Collector, Desc};
 use prometheus::proto;
@@ -91,6 +92,30 @@ impl Exposition for ComponentCollector {
             family.write_text(out);
         }
         (self.inner.last_len).store(out.len() - start, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn supports(&self, _format: Format) -> bool {
+        true
+    }
+
+    fn encode(&self, format: Format, out: &mut Vec<u8>) -> CoreResult<()> {
+        match format {
+            Format::Text => return self.encode_text(out),
+            Format::Protobuf => {
+                // About as long as the text: numbers are shorter, names are not repeated.
+                out.reserve(self.inner.last_len.load(Ordering::Relaxed));
+                let mut scratch = protobuf::Scratch::default();
+                for family in &self.inner.families {
+                    family.write_protobuf(out, &mut scratch);
+                }
+            }
+            Format::OpenMetrics => {
+                for family in &self.inner.families {
+                    family.write_openmetrics(out);
+                }
+            }
+        }
         Ok(())
     }
 }

@@ -12,6 +12,9 @@ pub enum Component {
     Controller,
     /// `antrea_proxy_*`, exposed by the agent (Antrea Proxy runs inside it).
     Proxy,
+    /// `antrea_metrics_server_*`: not Antrea's, the library's HTTPS server's own families
+    /// (its Kubernetes reviews' included).
+    MetricsServer,
 }
 
 impl Component {
@@ -21,6 +24,7 @@ impl Component {
             Component::Agent => "agent",
             Component::Controller => "controller",
             Component::Proxy => "proxy",
+            Component::MetricsServer => "metrics server",
         }
     }
 }
@@ -54,14 +58,18 @@ pub enum Stability {
     Alpha,
     /// Guaranteed not to change.
     Stable,
+    /// Not a Kubernetes component-base family (the library's own server families): no
+    /// stability level, HELP without a prefix.
+    Internal,
 }
 
 impl Stability {
-    /// `ALPHA` or `STABLE`.
+    /// `ALPHA`, `STABLE` or `INTERNAL`.
     pub fn as_str(self) -> &'static str {
         match self {
             Stability::Alpha => "ALPHA",
             Stability::Stable => "STABLE",
+            Stability::Internal => "INTERNAL",
         }
     }
 }
@@ -150,9 +158,13 @@ impl Descriptor {
         }
     }
 
-    /// The HELP line's text as exposed: `[ALPHA] ` or `[STABLE] ` followed by `help`.
+    /// The HELP line's text as exposed: `[ALPHA] ` or `[STABLE] ` followed by `help`
+    /// (`help` alone for [`Stability::Internal`] families).
     pub fn exposed_help(&self, help: &str) -> String {
-        format!("[{}] {}", self.stability.as_str(), help)
+        match self.stability {
+            Stability::Internal => help.to_owned(),
+            s => format!("[{}] {}", s.as_str(), help),
+        }
     }
 }
 

@@ -1,8 +1,10 @@
 //! A registered metric family: its declaration resolved for one profile, and its series.
 
 use crate::descriptor::{Descriptor, Exposed, MetricType};
+use crate::format::{openmetrics, protobuf};
 use crate::store::Store;
-use crate::{CounterMode, LabelValue, Profile};
+use crate::text::Dialect;
+use crate::{CounterMode, LabelValue, NativeConfig, Profile};
 use prometheus::proto;
 use std::fmt;
 use std::sync::{PoisonError, RwLock};
@@ -22,11 +24,11 @@ pub(crate) struct Head {
     /// The `# HELP` and `# TYPE` lines, as written in every scrape (empty when not exposed).
     header: Box<[u8]>,
     /// Histogram bucket bounds as `le` label values, `+Inf` last: formatted once, not per scrape.
-    le_values: Box<[Box<str>]>,
+    pub(crate) le_values: Box<[Box<str>]>,
 }
 
 impl Head {
-    fn new(desc: &'static Descriptor, profile: Profile) -> Self {
+    fn new(desc: &'static Descriptor, profile: Profile, native: Option<&NativeConfig>) -> Self {
         let exposed = desc.exposed(profile);
         let shown = exposed.map_or(desc.labels, |e| e.labels);
         let mut label_names: Vec<&'static str> = shown.to_vec();
@@ -40,7 +42,10 @@ impl Head {
         }
         let help = desc.exposed_help(exposed.map_or(desc.help, |e| e.help));
         let le_values = if desc.metric_type == MetricType::Histogram {
-            let bounds = desc.buckets.iter().copied().chain([f64::INFINITY]);
+            // A native histogram without classic buckets has the `+Inf` one alone.
+            let classic = native.is_none_or(NativeConfig::keeps_classic);
+            let buckets = if classic { desc.buckets } else { &[] };
+            let bounds = buckets.iter().copied().chain([f64::INFINITY]);
             bounds.map(crate::text::float_string).collect()
         } else {
             Box::default()
@@ -75,15 +80,23 @@ pub(crate) struct Family<K> {
     head: Head,
     /// How new counter series keep their values.
     counters: CounterMode,
+    /// Native buckets for new histogram series, when the family opted in.
+    native: Option<NativeConfig>,
     /// Kept sorted by label values, the order Prometheus' Go client exposes series in.
     series: RwLock<Vec<Series<K>>>,
 }
 
 impl<K: Store> Family<K> {
-    pub(crate) fn new(desc: &'static Descriptor, profile: Profile, counters: CounterMode) -> Self {
+    pub(crate) fn new(
+        desc: &'static Descriptor,
+        profile: Profile,
+        counters: CounterMode,
+        native: Option<NativeConfig>,
+    ) -> Self {
         let family = Family {
-            head: Head::new(desc, profile),
+            head: Head::new(desc, profile, native.as_ref()),
             counters,
+            native,
             series: RwLock::new(Vec::new()),
         };
         // Unlabeled families have their one series from the start; labeled ones the listed ones.
@@ -125,7 +138,7 @@ impl<K: Store> Family<K> {
         match series.binary_search_by(cmp) {
             Ok(i) => series[i].store.clone(),
             Err(i) => {
-                let store = K::create(head.desc, self.counters);
+                let store = K::create(head.desc, self.counters, self.native.as_ref());
                 let values: Box<[Box<str>]> = key.iter().map(|v| Box::from(*v)).collect();
                 let labels = crate::text::label_pairs(&head.label_names, &values);
                 let new = Series {
@@ -138,6 +151,19 @@ impl<K: Store> Family<K> {
             }
         }
     }
+
+    /// Appends `header`, then every series as `dialect` writes it; nothing at all when the
+    /// family has no series, like Prometheus' Go client.
+    fn write_samples(&self, out: &mut Vec<u8>, header: &[u8], dialect: &Dialect<'_>) {
+        let series = self.series.read().unwrap_or_else(PoisonError::into_inner);
+        if series.is_empty() {
+            return;
+        }
+        out.extend_from_slice(header);
+        for s in series.iter() {
+            s.store.write_samples(out, &s.labels, dialect);
+        }
+    }
 }
 
 /// A family of any kind, as a collector holds it.
@@ -147,6 +173,14 @@ pub(crate) trait AnyFamily: Send + Sync + fmt::Debug {
 
     /// Appends its exposition; nothing when its profile does not expose it or it has no series.
     fn write_text(&self, out: &mut Vec<u8>);
+
+    /// Appends it as a length-delimited protobuf `MetricFamily`, native buckets included;
+    /// nothing when its profile does not expose it or it has no series.
+    fn write_protobuf(&self, out: &mut Vec<u8>, scratch: &mut protobuf::Scratch);
+
+    /// Appends it as OpenMetrics text (without the closing `# EOF`); nothing when its profile
+    /// does not expose it or it has no series.
+    fn write_openmetrics(&self, out: &mut Vec<u8>);
 
     /// Its protobuf form, `None` when its profile does not expose it.
     fn to_proto(&self) -> Option<proto::MetricFamily>;
@@ -161,15 +195,32 @@ impl<K: Store> AnyFamily for Family<K> {
         let Some(exposed) = self.head.exposed else {
             return;
         };
+        let dialect = Dialect {
+            name: exposed.name,
+            counter_suffix: "",
+            le_values: &self.head.le_values,
+        };
+        self.write_samples(out, &self.head.header, &dialect);
+    }
+
+    fn write_protobuf(&self, out: &mut Vec<u8>, scratch: &mut protobuf::Scratch) {
+        let Some(exposed) = self.head.exposed else {
+            return;
+        };
         let series = self.series.read().unwrap_or_else(PoisonError::into_inner);
-        // Like Prometheus' Go client, a family without series is not written at all.
         if series.is_empty() {
             return;
         }
-        out.extend_from_slice(&self.head.header);
-        for s in series.iter() {
-            (s.store).write_samples(out, exposed.name, &s.labels, &self.head.le_values);
-        }
+        let series = series.iter().map(|s| (&*s.values, &s.store));
+        protobuf::write_family(out, scratch, &self.head, exposed.name, series);
+    }
+
+    fn write_openmetrics(&self, out: &mut Vec<u8>) {
+        let Some(exposed) = self.head.exposed else {
+            return;
+        };
+        let om = openmetrics::FamilyText::new(&self.head, exposed.name);
+        self.write_samples(out, &om.header, &om.dialect());
     }
 
     fn to_proto(&self) -> Option<proto::MetricFamily> {

@@ -21,7 +21,7 @@ macro_rules! label_enum {
             $($(#[$vmeta])* $variant),+
         }
 
-        impl LabelValue for $name {
+        impl $crate::LabelValue for $name {
             const ALL: &'static [Self] = &[$(Self::$variant),+];
             fn as_str(self) -> &'static str {
                 match self { $(Self::$variant => $text),+ }
@@ -31,13 +31,14 @@ macro_rules! label_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str($crate::LabelValue::as_str(*self))
             }
         }
     };
 }
+pub(crate) use label_enum;
 
 label_enum! {
     /// An OVS flow operation: the `operation` label of the `antrea_agent_ovs_flow_ops_*` families.

@@ -19,12 +19,12 @@
 //!
 //! - [`catalogue`]: one typed declaration ([`Def`]) per family Antrea defines.
 //! - [`AgentMetrics`], [`ControllerMetrics`], [`ProxyMetrics`]: typed handles per process, each
-//!   made by one [`Builder`] (profile, counter mode, and the controller's opt-in Node IPAM
-//!   families, [`NodeIpamMetrics`]).
+//!   made by one [`Builder`] (profile, counter mode, opt-in [native histograms](NativeHistograms),
+//!   and the controller's opt-in Node IPAM families, [`NodeIpamMetrics`]).
 //! - [`Pipeline`]: Antrea's OVS pipeline, for [`AgentMetrics::ovs_connected`], which sets the
 //!   per-table series Antrea sets when OVS connects.
 //! - [`global`]: lazily registered handles in the default registry.
-//! - [`Exposition`]: anything a `/metrics` endpoint can serve.
+//! - [`Exposition`]: anything a `/metrics` endpoint can serve, in the [formats](mod@format) it writes.
 #![deny(missing_docs)]
 // docs.rs (see Cargo.toml) marks feature-gated items with the feature they need.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -38,9 +38,10 @@ mod controller;
 mod def;
 mod descriptor;
 mod error;
-mod exposition;
+pub mod exposition;
 mod family;
 mod flow_table;
+pub mod format;
 pub mod global;
 mod labeled;
 mod labels;
@@ -73,7 +74,9 @@ pub use labeled::ByLabel;
 pub use labels::{
     EvictionReason, FlowOp, IpFamily, LabelValue, MeterId, Profile, TableId, TableLabels,
 };
-pub use metrics::{Counter, CounterMode, Gauge, Histogram, HistogramSnapshot, Unit};
+pub use metrics::{
+    Counter, CounterMode, Gauge, Histogram, HistogramSnapshot, NativeConfig, NativeHistograms, Unit,
+};
 pub use node_ipam::{CidrSetMetrics, NodeIpamMetrics};
 pub use pipeline::{Pipeline, PipelineError};
 #[cfg(all(feature = "process", target_os = "linux"))]

@@ -8,7 +8,7 @@
 //! other). We therefore always enable `protobuf` (see Cargo.toml) and read the generated
 //! messages: one shape in every dependency graph, and the one most users already build.
 
-use crate::text::{write_count, write_float, write_help, write_label_value};
+use crate::text::{write_count, write_float, write_help, write_label_set};
 use prometheus::proto::{LabelPair, Metric, MetricFamily, MetricType};
 
 /// Appends the exposition of `families`, in the order given (`Registry::gather` sorts by name).
@@ -103,28 +103,8 @@ fn sample(
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(suffix.as_bytes());
     let labels: &[LabelPair] = m.get_label();
-    if !labels.is_empty() || extra.is_some() {
-        out.push(b'{');
-        for (i, lp) in labels.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            out.extend_from_slice(lp.name().as_bytes());
-            out.extend_from_slice(b"=\"");
-            write_label_value(out, lp.value());
-            out.push(b'"');
-        }
-        if let Some((label, v)) = extra {
-            if !labels.is_empty() {
-                out.push(b',');
-            }
-            out.extend_from_slice(label.as_bytes());
-            out.extend_from_slice(b"=\"");
-            write_float(out, v);
-            out.push(b'"');
-        }
-        out.push(b'}');
-    }
+    let pairs = labels.iter().map(|lp| (lp.name(), lp.value()));
+    write_label_set(out, pairs, extra, write_float);
     out.push(b' ');
     value(out);
     if m.timestamp_ms() != 0 {

@@ -1,6 +1,6 @@
 //! The generated metrics reference, `docs/metrics.md`, from the catalogue's declarations.
 
-use crate::catalogue::{CATALOGUE, NODE_IPAM};
+use crate::catalogue::{server::SERVER, CATALOGUE, NODE_IPAM};
 use crate::descriptor::Descriptor;
 use crate::{Profile, Unit};
 
@@ -27,6 +27,14 @@ pub fn reference_markdown() -> String {
          them.\n\n",
     );
     table(&mut md, NODE_IPAM);
+    md.push_str(
+        "\n## Metrics server\n\n\
+         The library's own HTTPS server's families (not Antrea's, so without a stability \
+         prefix in their HELP): exposed in the registry given to \
+         `MetricsServerBuilder::server_metrics`; the `kube_*` families in the one given to \
+         `KubeAuthBuilder::metrics`.\n\n",
+    );
+    table(&mut md, SERVER);
     md
 }
 

@@ -4,18 +4,19 @@
 
 use crate::collector::ComponentCollector;
 use crate::def::Def;
-use crate::descriptor::Component;
+use crate::descriptor::{Component, MetricType};
 use crate::error::CoreResult;
 use crate::family::{AnyFamily, Family};
 use crate::store::Store;
-use crate::{ByLabel, CounterMode, Exposition, LabelValue, Profile};
+use crate::{ByLabel, CounterMode, Exposition, LabelValue, NativeHistograms, Profile};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
 /// Creates a metric set ([`AgentMetrics`](crate::AgentMetrics),
 /// [`ControllerMetrics`](crate::ControllerMetrics), [`ProxyMetrics`](crate::ProxyMetrics)):
-/// choose the profile and how counters keep their values, then [`register`](Builder::register)
-/// it or [`build`](Builder::build) it unregistered.
+/// choose the profile, how counters keep their values and which histograms keep native
+/// buckets, then [`register`](Builder::register) it or [`build`](Builder::build) it
+/// unregistered.
 ///
 /// ```
 /// use antrea_metrics::{ControllerMetrics, CounterMode, Profile};
@@ -36,11 +37,7 @@ pub struct Builder<T> {
 impl<T: MetricSet> Builder<T> {
     pub(crate) fn new() -> Self {
         Builder {
-            options: Options {
-                profile: Profile::Latest,
-                counters: CounterMode::Plain,
-                node_ipam: false,
-            },
+            options: Options::defaults(),
             set: PhantomData,
         }
     }
@@ -57,17 +54,32 @@ impl<T: MetricSet> Builder<T> {
         self
     }
 
+    /// Which histogram families keep native buckets beside (or instead of) their classic ones
+    /// (default [`NativeHistograms::none`], as Antrea). Native buckets are written only in the
+    /// protobuf format, so serve the set itself ([`Exposition`]) to a Prometheus that asks for
+    /// it; the text format and a `prometheus::Registry` it is registered into show the classic
+    /// buckets.
+    ///
+    /// ```
+    /// use antrea_metrics::{AgentMetrics, NativeConfig, NativeHistograms};
+    /// let agent = AgentMetrics::builder()
+    ///     .native_histograms(NativeHistograms::all(NativeConfig::new(1.1)?))
+    ///     .build()?;
+    /// assert!(agent.conntrack_poll_cycle_duration_seconds.is_native());
+    /// # Ok::<(), antrea_metrics::Error>(())
+    /// ```
+    pub fn native_histograms(mut self, native: NativeHistograms) -> Self {
+        self.options.native = native;
+        self
+    }
+
     /// Creates the set without registering it anywhere; serve it with
     /// [`Exposition::encode_text`], or register its collector yourself.
     ///
     /// # Errors
     /// [`crate::MetricsError::Describe`] if a declaration is invalid (never for the built-in ones).
     pub fn build(self) -> CoreResult<T> {
-        T::create(Families {
-            options: &self.options,
-            component: T::COMPONENT,
-            list: Vec::new(),
-        })
+        T::create(Families::new(&self.options, T::COMPONENT))
     }
 
     /// Creates the set and registers it into `registry`, all or nothing.
@@ -99,12 +111,26 @@ pub trait MetricSet: Exposition + Sized + private::Create {
 }
 
 /// What a builder was told.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Options {
     pub(crate) profile: Profile,
     pub(crate) counters: CounterMode,
+    /// Native buckets, per histogram family.
+    pub(crate) native: NativeHistograms,
     /// Only the controller reads it.
     pub(crate) node_ipam: bool,
+}
+
+impl Options {
+    /// A builder's defaults, and what the server's own families are created with.
+    pub(crate) fn defaults() -> Options {
+        Options {
+            profile: Profile::Latest,
+            counters: CounterMode::Plain,
+            native: NativeHistograms::none(),
+            node_ipam: false,
+        }
+    }
 }
 
 pub(crate) mod private {
@@ -131,13 +157,37 @@ pub struct Families<'a> {
     list: Vec<Arc<dyn AnyFamily>>,
 }
 
-impl Families<'_> {
+impl<'a> Families<'a> {
+    /// Starts creating `component`'s families with `options`.
+    pub(crate) fn new(options: &'a Options, component: Component) -> Self {
+        Families {
+            options,
+            component,
+            list: Vec::new(),
+        }
+    }
+
     /// The collector of every family created, which the set keeps.
     ///
     /// # Errors
     /// [`crate::MetricsError::Describe`] if a declaration is invalid (never for the built-in ones).
     pub(crate) fn finish(self) -> CoreResult<ComponentCollector> {
         ComponentCollector::new(self.component, self.options.profile, self.list)
+    }
+
+    /// Finishes the families and, given a registry, registers them there as one collector:
+    /// all of them or none (the server's own families, which no set holds).
+    ///
+    /// # Errors
+    /// As [`Families::finish`]; [`crate::MetricsError::Register`] when `registry` already has
+    /// one of these families.
+    #[cfg(feature = "server")]
+    pub(crate) fn register_into(self, registry: Option<&prometheus::Registry>) -> CoreResult<()> {
+        let collector = self.finish()?;
+        match registry {
+            Some(registry) => collector.register(registry),
+            None => Ok(()),
+        }
     }
 
     /// The options the set is built with.
@@ -147,10 +197,15 @@ impl Families<'_> {
 
     /// Creates the family `def` declares, with its startup series.
     pub(crate) fn add<K: Store, L>(&mut self, def: &'static Def<K, L>) -> Labeled<K, L> {
+        let native = match K::TYPE {
+            MetricType::Histogram => self.options.native.config_for(def.desc.name),
+            MetricType::Counter | MetricType::Gauge => None,
+        };
         let family = Arc::new(Family::<K>::new(
             &def.desc,
             self.options.profile,
             self.options.counters,
+            native,
         ));
         self.list.push(family.clone());
         Labeled {
@@ -258,6 +313,18 @@ macro_rules! metric_set {
                 out: &mut Vec<u8>,
             ) -> ::std::result::Result<(), $crate::MetricsError> {
                 $crate::Exposition::encode_text(&self.collector, out)
+            }
+
+            fn supports(&self, format: $crate::format::Format) -> bool {
+                $crate::Exposition::supports(&self.collector, format)
+            }
+
+            fn encode(
+                &self,
+                format: $crate::format::Format,
+                out: &mut Vec<u8>,
+            ) -> ::std::result::Result<(), $crate::MetricsError> {
+                $crate::Exposition::encode(&self.collector, format, out)
             }
         }
     };

@@ -1,34 +1,47 @@
 //! What each kind of series does beyond its handle: how a new one is made from its family's
-//! declaration, and how it is written in the text format and as protobuf.
+//! declaration, and how it is written in the text formats (0.0.4 and OpenMetrics), in the
+//! protobuf wire format, and as `prometheus`' protobuf message.
 
 use crate::def::Kind;
 use crate::descriptor::Descriptor;
-use crate::text::{write_count, write_float, write_series_head};
-use crate::{Counter, CounterMode, Gauge, Histogram, Unit};
+use crate::format::{protobuf, wire};
+use crate::text::{write_count, write_float, write_series_head, Dialect};
+use crate::{Counter, CounterMode, Gauge, Histogram, NativeConfig, Unit};
 use prometheus::proto;
 
 /// A series' value store: one of the three handle kinds.
 pub(crate) trait Store: Kind + std::fmt::Debug {
-    /// A new series at 0 of a family declared by `desc`.
-    fn create(desc: &Descriptor, counters: CounterMode) -> Self;
+    /// A new series at 0 of a family declared by `desc`; a histogram keeps native buckets
+    /// when `native` is given.
+    fn create(desc: &Descriptor, counters: CounterMode, native: Option<&NativeConfig>) -> Self;
 
-    /// Appends the series' sample lines: `name`, its `labels` (as written between braces), and
-    /// for histograms the `le` values of the family's bounds, `+Inf` last.
-    fn write_samples(&self, out: &mut Vec<u8>, name: &str, labels: &[u8], le_values: &[Box<str>]);
+    /// Appends the series' sample lines, named and bounded as `dialect` says, with its
+    /// `labels` (as written between braces).
+    fn write_samples(&self, out: &mut Vec<u8>, labels: &[u8], dialect: &Dialect<'_>);
+
+    /// Appends the series' value to `metric`, an `io.prometheus.client.Metric` being written,
+    /// as the field that holds it; `inner` is scratch space.
+    fn write_protobuf(&self, metric: &mut Vec<u8>, inner: &mut Vec<u8>);
 
     /// Sets the series' value in `m`.
     fn fill(&self, m: &mut proto::Metric);
 }
 
 impl Store for Counter {
-    fn create(_: &Descriptor, counters: CounterMode) -> Self {
+    fn create(_: &Descriptor, counters: CounterMode, _: Option<&NativeConfig>) -> Self {
         Counter::with_mode(counters)
     }
 
-    fn write_samples(&self, out: &mut Vec<u8>, name: &str, labels: &[u8], _: &[Box<str>]) {
-        write_series_head(out, name, "", labels, None);
+    fn write_samples(&self, out: &mut Vec<u8>, labels: &[u8], dialect: &Dialect<'_>) {
+        write_series_head(out, dialect.name, dialect.counter_suffix, labels, None);
         write_count(out, self.get());
         out.push(b'\n');
+    }
+
+    fn write_protobuf(&self, metric: &mut Vec<u8>, inner: &mut Vec<u8>) {
+        inner.clear();
+        wire::double(inner, 1, self.get() as f64);
+        wire::bytes(metric, protobuf::COUNTER_FIELD, inner);
     }
 
     fn fill(&self, m: &mut proto::Metric) {
@@ -39,14 +52,20 @@ impl Store for Counter {
 }
 
 impl Store for Gauge {
-    fn create(_: &Descriptor, _: CounterMode) -> Self {
+    fn create(_: &Descriptor, _: CounterMode, _: Option<&NativeConfig>) -> Self {
         Gauge::default()
     }
 
-    fn write_samples(&self, out: &mut Vec<u8>, name: &str, labels: &[u8], _: &[Box<str>]) {
-        write_series_head(out, name, "", labels, None);
+    fn write_samples(&self, out: &mut Vec<u8>, labels: &[u8], dialect: &Dialect<'_>) {
+        write_series_head(out, dialect.name, "", labels, None);
         write_float(out, self.get());
         out.push(b'\n');
+    }
+
+    fn write_protobuf(&self, metric: &mut Vec<u8>, inner: &mut Vec<u8>) {
+        inner.clear();
+        wire::double(inner, 1, self.get());
+        wire::bytes(metric, protobuf::GAUGE_FIELD, inner);
     }
 
     fn fill(&self, m: &mut proto::Metric) {
@@ -57,15 +76,20 @@ impl Store for Gauge {
 }
 
 impl Store for Histogram {
-    fn create(desc: &Descriptor, _: CounterMode) -> Self {
+    fn create(desc: &Descriptor, _: CounterMode, native: Option<&NativeConfig>) -> Self {
         // Every histogram declaration names its unit (`Def::histogram`).
-        Histogram::new(desc.buckets, desc.unit.unwrap_or(Unit::Seconds))
+        let unit = desc.unit.unwrap_or(Unit::Seconds);
+        match native {
+            Some(native) => Histogram::with_native(desc.buckets, unit, native),
+            None => Histogram::new(desc.buckets, unit),
+        }
     }
 
-    fn write_samples(&self, out: &mut Vec<u8>, name: &str, labels: &[u8], le_values: &[Box<str>]) {
+    fn write_samples(&self, out: &mut Vec<u8>, labels: &[u8], dialect: &Dialect<'_>) {
+        let name = dialect.name;
         // Buckets are summed over shards as they are written: no snapshot to allocate.
         let mut count = 0;
-        for (le, n) in le_values.iter().zip(self.cumulative()) {
+        for (le, n) in dialect.le_values.iter().zip(self.cumulative()) {
             write_series_head(out, name, "_bucket", labels, Some(le));
             write_count(out, n);
             out.push(b'\n');
@@ -78,6 +102,12 @@ impl Store for Histogram {
         write_series_head(out, name, "_count", labels, None);
         write_count(out, count);
         out.push(b'\n');
+    }
+
+    fn write_protobuf(&self, metric: &mut Vec<u8>, inner: &mut Vec<u8>) {
+        inner.clear();
+        protobuf::histogram(inner, self);
+        wire::bytes(metric, protobuf::HISTOGRAM_FIELD, inner);
     }
 
     fn fill(&self, m: &mut proto::Metric) {

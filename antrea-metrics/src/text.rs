@@ -99,6 +99,53 @@ pub(crate) fn write_series_head(
     out.push(b' ');
 }
 
+/// `{a="x",b="y",le="0.5"}`: `labels` escaped, then an optional numeric label written by
+/// `number`; nothing at all when there are no labels. Shared by the writers that work from
+/// gathered families (text and OpenMetrics).
+pub(crate) fn write_label_set<'a>(
+    out: &mut Vec<u8>,
+    labels: impl ExactSizeIterator<Item = (&'a str, &'a str)>,
+    extra: Option<(&str, f64)>,
+    number: fn(&mut Vec<u8>, f64),
+) {
+    if labels.len() == 0 && extra.is_none() {
+        return;
+    }
+    out.push(b'{');
+    let mut first = true;
+    for (name, value) in labels {
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"=\"");
+        write_label_value(out, value);
+        out.push(b'"');
+    }
+    if let Some((name, v)) = extra {
+        if !first {
+            out.push(b',');
+        }
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"=\"");
+        number(out, v);
+        out.push(b'"');
+    }
+    out.push(b'}');
+}
+
+/// How a family's samples are named and bounded: the text format's way, or OpenMetrics'
+/// (which writes its series through the same code).
+pub(crate) struct Dialect<'a> {
+    /// The samples' name.
+    pub(crate) name: &'a str,
+    /// Appended to a counter sample's name: nothing, or OpenMetrics' `_total`.
+    pub(crate) counter_suffix: &'a str,
+    /// Histogram `le` values, `+Inf` last.
+    pub(crate) le_values: &'a [Box<str>],
+}
+
 /// `f` as the text format writes it, e.g. for a bucket's `le` label.
 pub(crate) fn float_string(f: f64) -> Box<str> {
     let mut out = Vec::with_capacity(24);

@@ -54,8 +54,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         None
     };
     let profile = cli.common.profile;
-    let metrics =
-        AgentMetrics::unregistered(profile).map_err(|e| Failure::Runtime(e.to_string()))?;
+    let native = cli.common.native_histograms().map_err(Failure::Usage)?;
+    let metrics = AgentMetrics::builder()
+        .profile(profile)
+        .native_histograms(native)
+        .build()
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
     let lock = StepLock::default();
     let served = served(metrics.collector().clone(), &lock)?;
     let mut node = Node::new(&metrics, cli.node_config(seed), real);

@@ -41,9 +41,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         .map_err(Failure::Usage)?;
     let seed = cli.common.seed().map_err(Failure::Usage)?;
     let profile = cli.common.profile;
+    let native = cli.common.native_histograms().map_err(Failure::Usage)?;
     let node_ipam_config = cli.node_ipam_config(seed);
     let metrics = ControllerMetrics::builder()
         .profile(profile)
+        .native_histograms(native)
         .node_ipam(node_ipam_config.is_some())
         .build()
         .map_err(|e| Failure::Runtime(e.to_string()))?;

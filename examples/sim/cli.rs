@@ -1,6 +1,6 @@
 //! Flags both simulators share: where and how to serve, which profile, and how to run.
 
-use antrea_metrics::Profile;
+use antrea_metrics::{NativeConfig, NativeHistograms, Profile};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -65,6 +65,28 @@ pub struct CommonArgs {
     #[arg(long, value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: u16,
+
+    /// Also offer OpenMetrics 1.0.0 text to scrapers that ask for it (Prometheus does by
+    /// default). Off by default, as in Antrea: Prometheus then stores counters as
+    /// `<name>_total`, which Antrea's queries and dashboards do not use.
+    #[arg(long)]
+    pub openmetrics: bool,
+
+    /// Keep native (sparse, exponential) buckets for every histogram, beside the classic ones,
+    /// for a Prometheus started with `--enable-feature=native-histograms` (it asks for the
+    /// protobuf format, the only one that carries them).
+    #[arg(long)]
+    pub native_histograms: bool,
+
+    /// The widest ratio between a native bucket's bounds (client_golang's
+    /// NativeHistogramBucketFactor); with --native-histograms.
+    #[arg(
+        long,
+        value_name = "FACTOR",
+        default_value_t = 1.1,
+        requires = "native_histograms"
+    )]
+    pub native_bucket_factor: f64,
 }
 
 /// What the two simulators' defaults differ in.
@@ -117,6 +139,8 @@ pub struct ServeOptions {
     pub auth: Auth,
     /// The certificate.
     pub tls: Tls,
+    /// Whether OpenMetrics is offered.
+    pub openmetrics: bool,
 }
 
 impl CommonArgs {
@@ -155,7 +179,17 @@ impl CommonArgs {
                 ),
             },
             tls,
+            openmetrics: self.openmetrics,
         })
+    }
+
+    /// Which histograms keep native buckets: all of them with --native-histograms, else none.
+    pub fn native_histograms(&self) -> Result<NativeHistograms, String> {
+        if !self.native_histograms {
+            return Ok(NativeHistograms::none());
+        }
+        let config = NativeConfig::new(self.native_bucket_factor).map_err(|e| e.to_string())?;
+        Ok(NativeHistograms::all(config))
     }
 
     /// The time between two simulation steps.

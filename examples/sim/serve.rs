@@ -110,18 +110,18 @@ impl Server {
     /// certificate's CA; serves `served` once run.
     pub async fn bind(options: &ServeOptions, served: Served) -> Result<Self, String> {
         let Served { families, registry } = served;
-        let tls = match &options.tls {
+        let tls: TlsSource = match &options.tls {
             // The certificate covers localhost, 127.0.0.1 and ::1; a specific address given to
             // --listen (a Pod IP) is added, so scrapers can verify it against the CA too.
             Tls::SelfSigned { .. } => {
                 let ip = options.listen.ip();
                 if ip.is_unspecified() || ip.is_loopback() {
-                    TlsSource::self_signed()
+                    TlsSource::self_signed().into()
                 } else {
-                    TlsSource::self_signed().with_ip(ip)
+                    TlsSource::self_signed().with_ip(ip).into()
                 }
             }
-            Tls::Files { cert, key } => TlsSource::files(cert, key),
+            Tls::Files { cert, key } => TlsSource::files(cert, key).into(),
         };
         let builder = MetricsServer::builder()
             .listen(options.listen)
@@ -130,6 +130,7 @@ impl Server {
             // Antrea's API server takes hundreds of concurrent reads; the library's default of
             // 4 would answer `503` to a load test a real agent serves.
             .max_inflight_scrapes(64)
+            .openmetrics(options.openmetrics)
             .tls(tls);
         let builder = match &options.auth {
             // Re-read at most every 10 s, so a rotated token file takes effect without a restart.
@@ -274,6 +275,7 @@ mod tests {
                 write_ca: "my dir/ca.pem".into(),
                 required: true,
             },
+            openmetrics: false,
         };
         let text = banner("agent", options.listen, &options, true);
         assert!(text.contains("https://127.0.0.1:10350/metrics"), "{text}");

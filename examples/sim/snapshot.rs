@@ -5,6 +5,7 @@
 //! encodes through [`Consistent`], which takes the same lock, so a scrape never sees half a
 //! step: the invariants the simulators promise hold in every scrape, not just on average.
 
+use antrea_metrics::format::Format;
 use antrea_metrics::Exposition;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -41,5 +42,18 @@ impl<E: Exposition> Exposition for Consistent<E> {
     fn encode_text(&self, out: &mut Vec<u8>) -> Result<(), antrea_metrics::MetricsError> {
         let _between_steps = self.lock.scrape();
         self.inner.encode_text(out)
+    }
+
+    fn supports(&self, format: Format) -> bool {
+        self.inner.supports(format)
+    }
+
+    fn encode(
+        &self,
+        format: Format,
+        out: &mut Vec<u8>,
+    ) -> Result<(), antrea_metrics::MetricsError> {
+        let _between_steps = self.lock.scrape();
+        self.inner.encode(format, out)
     }
 }

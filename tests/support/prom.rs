@@ -38,6 +38,16 @@ impl Prometheus {
     /// Starts Prometheus with `config` (storage in `dir/tsdb`) on a free loopback port, and
     /// waits (bounded by `timeout`) until `/-/ready` answers 200.
     pub fn start(config: &Path, dir: &Path, timeout: Duration) -> Result<Prometheus, BoxError> {
+        Self::start_with(config, dir, timeout, &[])
+    }
+
+    /// Like [`Prometheus::start`], with extra command-line flags (e.g. feature flags).
+    pub fn start_with(
+        config: &Path,
+        dir: &Path,
+        timeout: Duration,
+        flags: &[&str],
+    ) -> Result<Prometheus, BoxError> {
         let binary = binary()?;
         // A port picked here could be taken before Prometheus binds it; retry a few times.
         let mut last_error = String::new();
@@ -52,6 +62,7 @@ impl Prometheus {
                 ))
                 .arg(format!("--web.listen-address={addr}"))
                 .arg("--log.level=warn")
+                .args(flags)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::inherit())
@@ -123,6 +134,28 @@ fn get(addr: SocketAddr, path: &str) -> Result<(u16, String), BoxError> {
     let (head, body) = text.split_once("\r\n\r\n").ok_or("no end of headers")?;
     let status = head.split_whitespace().nth(1).ok_or("no status")?.parse()?;
     Ok((status, body.to_owned()))
+}
+
+/// Polls `check` every 250 ms until it returns `Ok(true)`, for at most `timeout`; the error
+/// names `what` and the last error `check` returned.
+pub fn wait_until(
+    what: &str,
+    timeout: Duration,
+    mut check: impl FnMut() -> Result<bool, BoxError>,
+) -> Result<(), BoxError> {
+    let deadline = Instant::now() + timeout;
+    let mut last = String::new();
+    loop {
+        match check() {
+            Ok(true) => return Ok(()),
+            Ok(false) => {}
+            Err(e) => last = e.to_string(),
+        }
+        if Instant::now() > deadline {
+            return Err(format!("timed out after {timeout:?} waiting for {what} {last}").into());
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters.

@@ -44,7 +44,7 @@ pub struct Running {
     /// The self-signed CA, if any.
     pub ca_pem: Option<String>,
     stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<antrea_metrics::Result<()>>,
+    task: JoinHandle<Result<(), antrea_metrics::server::ServeError>>,
 }
 
 impl Running {
@@ -71,7 +71,7 @@ impl Running {
     }
 
     /// Signals shutdown without waiting; returns the task to await.
-    pub fn signal(mut self) -> JoinHandle<antrea_metrics::Result<()>> {
+    pub fn signal(mut self) -> JoinHandle<Result<(), antrea_metrics::server::ServeError>> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

@@ -75,6 +75,26 @@ pub struct Sim {
 }
 
 impl Sim {
+    /// Starts `name` on a free loopback port with its token file and CA file at `token` and
+    /// `ca`, and `extra` flags.
+    pub fn start_on_loopback(
+        name: &str,
+        token: &str,
+        ca: &str,
+        extra: &[&str],
+    ) -> Result<Sim, String> {
+        let mut args = vec![
+            "--listen",
+            "127.0.0.1:0",
+            "--token-file",
+            token,
+            "--write-ca",
+            ca,
+        ];
+        args.extend_from_slice(extra);
+        Self::start(name, &args)
+    }
+
     /// Starts example `name` (`sim-agent` or `sim-controller`) with `args`, and waits (bounded)
     /// for its whole banner: the URL, the files, and the `try: curl ...` line. Pass `--listen 127.0.0.1:0` to get a free port.
     pub fn start(name: &str, args: &[&str]) -> Result<Sim, String> {

@@ -1,3 +1,4 @@
+use super::native::{Native, NativeConfig, NativeSnapshot};
 use super::shard::Shards;
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,6 +47,9 @@ struct Core {
     /// Number of finite bounds.
     len: usize,
     unit: Unit,
+    /// Native buckets, for histograms that opted in; boxed so that the fields every
+    /// observation reads stay on one cache line.
+    native: Option<Box<Native>>,
     /// Per shard: non-cumulative counts (`len + 1` slots, the last being `+Inf`), then
     /// the sum as `f64` bits.
     shards: Shards,
@@ -94,8 +98,43 @@ impl Histogram {
             padded: padded.into(),
             len,
             unit,
+            native: None,
             shards: Shards::new(len + 2),
         }))
+    }
+
+    /// A histogram with native buckets as `native` says, beside the classic `bounds` when it
+    /// keeps them (without them, the classic part is the `+Inf` bucket alone: count and sum).
+    ///
+    /// An observation then also adds one to a native bucket (one atomic add on an array
+    /// allocated here, shared by all threads).
+    ///
+    /// ```
+    /// use antrea_metrics::{Histogram, NativeConfig, Unit};
+    /// let h = Histogram::with_native(&[1.0], Unit::Seconds, &NativeConfig::new(1.1)?);
+    /// h.observe(0.5);
+    /// assert!(h.is_native());
+    /// assert_eq!(h.snapshot().cumulative, vec![1, 1]);
+    /// # Ok::<(), antrea_metrics::Error>(())
+    /// ```
+    pub fn with_native(bounds: &[f64], unit: Unit, native: &NativeConfig) -> Self {
+        let classic = if native.keeps_classic() { bounds } else { &[] };
+        let mut h = Histogram::new(classic, unit);
+        if let Some(core) = Arc::get_mut(&mut h.0) {
+            core.native = Some(Box::new(Native::new(native)));
+        }
+        h
+    }
+
+    /// Whether this histogram keeps native buckets.
+    pub fn is_native(&self) -> bool {
+        self.0.native.is_some()
+    }
+
+    /// The native buckets, at the resolution a scrape exposes. Read before the classic
+    /// counts, so that the count is never below the native buckets' sum.
+    pub(crate) fn native(&self) -> Option<NativeSnapshot> {
+        self.0.native.as_deref().map(Native::snapshot)
     }
 
     /// Records one observation of `v`, in the histogram's unit.
@@ -116,6 +155,9 @@ impl Histogram {
         let shard = core.shards.writer();
         shard.add(idx, 1);
         shard.add_f64(core.len + 1, v);
+        if let Some(native) = &core.native {
+            native.observe(v);
+        }
     }
 
     /// Records a duration, converted to the histogram's unit.

@@ -5,8 +5,11 @@
 mod counter;
 mod gauge;
 mod histogram;
+mod native;
 mod shard;
 
 pub use counter::{Counter, CounterMode};
 pub use gauge::Gauge;
 pub use histogram::{Histogram, HistogramSnapshot, Unit};
+pub(crate) use native::NativeSnapshot;
+pub use native::{NativeConfig, NativeHistograms};

@@ -105,7 +105,7 @@ impl Admission {
         });
         table.slots.push(Arc::clone(&slot));
         *table.per_client.entry(peer).or_insert(0) += 1;
-        self.metrics.open_connections.set(table.slots.len() as i64);
+        self.metrics.open_connections.set(table.slots.len() as f64);
         Some(Ticket {
             admission: Arc::clone(self),
             slot,
@@ -130,7 +130,7 @@ impl Admission {
                 let slot = table.slots.swap_remove(index);
                 table.forget(slot.peer);
                 self.metrics.evicted(reason);
-                self.metrics.open_connections.set(table.slots.len() as i64);
+                self.metrics.open_connections.set(table.slots.len() as f64);
                 return true;
             }
         }
@@ -143,7 +143,7 @@ impl Admission {
         if let Some(index) = table.slots.iter().position(|s| Arc::ptr_eq(s, slot)) {
             table.slots.swap_remove(index);
             table.forget(slot.peer);
-            self.metrics.open_connections.set(table.slots.len() as i64);
+            self.metrics.open_connections.set(table.slots.len() as f64);
         }
     }
 }
@@ -238,7 +238,7 @@ mod tests {
     use super::*;
 
     fn admission(total: usize, per_client: usize) -> Arc<Admission> {
-        let metrics = ServerMetrics::unregistered().expect("constant metric names");
+        let metrics = ServerMetrics::new(None).expect("constant metric names");
         Arc::new(Admission::new(total, per_client, metrics))
     }
 
@@ -270,7 +270,7 @@ mod tests {
         let _third = admission.admit(ip(1)).expect("evicts");
         assert!(is_evicted(&idle_long), "then the longest idle");
         assert!(!is_evicted(&idle_short));
-        assert_eq!(admission.metrics.open_connections.get(), 3);
+        assert_eq!(admission.metrics.open_connections.get(), 3.0);
     }
 
     #[test]

@@ -1,49 +1,47 @@
 //! The builder that validates settings, loads files and binds.
 
 use super::collection::Collections;
+use super::error::{BuildError, BuildResult};
 use super::limits::Limits;
 use super::service::App;
 use super::{
     metrics, tls, AllowAuthenticated, Authenticator, Authorizer, MetricsServer, StaticTokens,
     TlsSource, TlsVersion,
 };
-use crate::{Error, Exposition, Result};
+use crate::Exposition;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
-use tokio_rustls::TlsAcceptor;
 
 /// Configures a [`MetricsServer`]; made by [`MetricsServer::builder`].
 pub struct MetricsServerBuilder {
-    listen: Option<SocketAddr>,
-    listener: Option<std::net::TcpListener>,
+    bind: Option<Bind>,
     sources: Vec<Arc<dyn Exposition>>,
     tls: TlsSource,
     tls_options: tls::TlsOptions,
-    static_tokens: Option<StaticTokens>,
-    authenticator: Option<Arc<dyn Authenticator>>,
+    authentication: Option<Authentication>,
     authorizer: Option<Arc<dyn Authorizer>>,
     anonymous: bool,
     gzip_level: u32,
+    openmetrics: bool,
     limits: Limits,
     server_metrics: Option<prometheus::Registry>,
 }
 
 impl std::fmt::Debug for MetricsServerBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Tokens are redacted by `StaticTokens`' own `Debug`.
         f.debug_struct("MetricsServerBuilder")
-            .field("listen", &self.listen)
+            .field("bind", &self.bind)
             .field("sources", &self.sources.len())
             .field("tls", &self.tls)
             .field("tls_options", &self.tls_options)
-            .field("static_tokens", &self.static_tokens)
-            .field("custom_authenticator", &self.authenticator.is_some())
+            .field("authentication", &self.authentication)
             .field("custom_authorizer", &self.authorizer.is_some())
             .field("anonymous", &self.anonymous)
+            .field("openmetrics", &self.openmetrics)
             .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
@@ -52,32 +50,33 @@ impl std::fmt::Debug for MetricsServerBuilder {
 impl MetricsServerBuilder {
     pub(super) fn new() -> Self {
         Self {
-            listen: None,
-            listener: None,
+            bind: None,
             sources: Vec::new(),
-            tls: TlsSource::self_signed(),
+            tls: TlsSource::default(),
             tls_options: tls::TlsOptions::default(),
-            static_tokens: None,
-            authenticator: None,
+            authentication: None,
             authorizer: None,
             anonymous: false,
             gzip_level: 1,
+            openmetrics: false,
             limits: Limits::default(),
             server_metrics: None,
         }
     }
 
-    /// Listens on this address (IPv4 or IPv6; port 0 picks a free port).
+    /// Listens on this address (IPv4 or IPv6; port 0 picks a free port). Replaces a
+    /// [`listener`](Self::listener) given before: the server listens in one place.
     #[must_use]
     pub fn listen(mut self, addr: SocketAddr) -> Self {
-        self.listen = Some(addr);
+        self.bind = Some(Bind::Addr(addr));
         self
     }
 
-    /// Serves on a listener bound by the caller (e.g. socket activation, tests).
+    /// Serves on a listener bound by the caller (e.g. socket activation, tests). Replaces a
+    /// [`listen`](Self::listen) address given before.
     #[must_use]
     pub fn listener(mut self, listener: std::net::TcpListener) -> Self {
-        self.listener = Some(listener);
+        self.bind = Some(Bind::Listener(listener));
         self
     }
 
@@ -100,7 +99,7 @@ impl MetricsServerBuilder {
     ///     .build()
     ///     .await?;
     /// agent.ovs_flow_ops_count.get(FlowOp::Add).inc();
-    /// server.serve(std::future::pending()).await
+    /// Ok(server.serve(std::future::pending()).await?)
     /// # }
     /// ```
     #[must_use]
@@ -116,10 +115,12 @@ impl MetricsServerBuilder {
         self.exposition(Arc::new(registry))
     }
 
-    /// Where the certificate comes from (default: self-signed).
+    /// Where the certificate comes from (default: self-signed): a
+    /// [`SelfSigned`](super::SelfSigned) or [`CertFiles`](super::CertFiles) source, each with
+    /// only the options that apply to it.
     #[must_use]
-    pub fn tls(mut self, source: TlsSource) -> Self {
-        self.tls = source;
+    pub fn tls(mut self, source: impl Into<TlsSource>) -> Self {
+        self.tls = source.into();
         self
     }
 
@@ -157,17 +158,19 @@ impl MetricsServerBuilder {
         self
     }
 
-    /// Authenticates with these static bearer tokens.
+    /// Authenticates with these static bearer tokens. Replaces an
+    /// [`authenticator`](Self::authenticator) set before: a server has one token source.
     #[must_use]
     pub fn static_tokens(mut self, tokens: StaticTokens) -> Self {
-        self.static_tokens = Some(tokens);
+        self.authentication = Some(Authentication::Static(tokens));
         self
     }
 
-    /// Authenticates with a custom scheme (instead of static tokens).
+    /// Authenticates with a custom scheme. Replaces
+    /// [`static_tokens`](Self::static_tokens) set before: a server has one token source.
     #[must_use]
     pub fn authenticator(mut self, authenticator: Arc<dyn Authenticator>) -> Self {
-        self.authenticator = Some(authenticator);
+        self.authentication = Some(Authentication::Custom(authenticator));
         self
     }
 
@@ -190,6 +193,16 @@ impl MetricsServerBuilder {
     #[must_use]
     pub fn gzip_level(mut self, level: u32) -> Self {
         self.gzip_level = level;
+        self
+    }
+
+    /// Offers OpenMetrics 1.0.0 text to scrapers that ask for it (promhttp's
+    /// `EnableOpenMetrics`). Default: off, because Prometheus then stores every counter as
+    /// `<name>_total` (`antrea_agent_ovs_flow_ops_count_total`), which breaks queries and
+    /// dashboards written for Antrea's names. Text 0.0.4 and protobuf are always offered.
+    #[must_use]
+    pub fn openmetrics(mut self, enabled: bool) -> Self {
+        self.openmetrics = enabled;
         self
     }
 
@@ -250,8 +263,8 @@ impl MetricsServerBuilder {
     }
 
     /// How many scrapes may wait for a collection at once; more get `503` (default 4).
-    /// Coinciding scrapes share one collection, and a scrape gives its slot back when its
-    /// deadline passes, so the slots count waiting clients, not blocked threads.
+    /// Coinciding scrapes of one format share one collection, and a scrape gives its slot back
+    /// when its deadline passes, so the slots count waiting clients, not blocked threads.
     #[must_use]
     pub fn max_inflight_scrapes(mut self, count: usize) -> Self {
         self.limits.max_inflight_scrapes = count;
@@ -283,60 +296,38 @@ impl MetricsServerBuilder {
     /// Validates the settings, loads the certificate and token files, and binds.
     ///
     /// # Errors
-    /// [`Error::Config`] for an invalid setting; [`Error::ReadFile`], [`Error::Pem`] or
-    /// [`Error::CertKey`] for unusable certificate, key, CA or token files; [`Error::Tls`] for a
-    /// rejected TLS setting; [`Error::SelfSigned`] or [`Error::WriteFile`] when the self-signed
-    /// certificate cannot be made or its CA written; [`Error::Register`] when the server metrics
-    /// clash with the registry; [`Error::Listen`] when binding fails.
-    pub async fn build(self) -> Result<MetricsServer> {
+    /// A [`BuildError`]: a missing or invalid setting (e.g. [`BuildError::NoAuthentication`],
+    /// [`BuildError::Zero`]); [`BuildError::ReadFile`], [`BuildError::Pem`] or
+    /// [`BuildError::CertKey`] for unusable certificate, key or CA files; [`BuildError::Tls`]
+    /// for a rejected TLS setting; [`BuildError::SelfSigned`] or [`BuildError::WriteFile`] when
+    /// the self-signed certificate cannot be made or its CA written; [`BuildError::Metrics`]
+    /// when the server metrics clash with the registry; [`BuildError::Listen`] when binding
+    /// fails.
+    pub async fn build(self) -> BuildResult<MetricsServer> {
         self.limits.validate()?;
-        let config = |field, reason: &str| Error::Config {
-            field,
-            reason: reason.to_owned(),
-        };
         if self.sources.is_empty() {
-            return Err(config(
-                "exposition",
-                "add a registry or an exposition to serve",
-            ));
+            return Err(BuildError::NoExposition);
         }
         if self.gzip_level > 9 {
-            return Err(config("gzip level", "must be 0 to 9"));
+            return Err(BuildError::GzipLevel(self.gzip_level));
         }
-        let authenticator: Arc<dyn Authenticator> = match (self.static_tokens, self.authenticator) {
-            (Some(_), Some(_)) => {
-                return Err(config(
-                    "authentication",
-                    "set static tokens or an authenticator, not both",
-                ))
+        let authenticator: Arc<dyn Authenticator> = match self.authentication {
+            None => return Err(BuildError::NoAuthentication),
+            Some(Authentication::Static(tokens)) if tokens.is_empty() => {
+                return Err(BuildError::EmptyTokens)
             }
-            (None, None) => {
-                return Err(config(
-                    "authentication",
-                    "set static tokens or an authenticator",
-                ))
-            }
-            (Some(tokens), None) if tokens.is_empty() => {
-                return Err(config(
-                    "static tokens",
-                    "the token set is empty (add at least one token)",
-                ))
-            }
-            (Some(tokens), None) => Arc::new(tokens),
-            (None, Some(authenticator)) => authenticator,
+            Some(Authentication::Static(tokens)) => Arc::new(tokens),
+            Some(Authentication::Custom(authenticator)) => authenticator,
         };
         let provider = tls::provider(self.tls_options.cipher_suites.as_deref())?;
         let (resolver, ca_pem) = self.tls.load(&provider)?;
-        let tls_config = tls::server_config(&self.tls_options, provider, resolver)?;
-        let listener = bind(self.listen, self.listener).await?;
-        let local_addr = listener.local_addr().map_err(|source| Error::Listen {
+        let tls_config = tls::server_config(&self.tls_options, provider, &resolver)?;
+        let listener = bind(self.bind.ok_or(BuildError::NoListener)?).await?;
+        let local_addr = listener.local_addr().map_err(|source| BuildError::Listen {
             addr: "listener".to_owned(),
             source,
         })?;
-        let metrics = metrics::ServerMetrics::unregistered()?;
-        if let Some(registry) = &self.server_metrics {
-            metrics.register(registry)?;
-        }
+        let metrics = metrics::ServerMetrics::new(self.server_metrics.as_ref())?;
         let collections = Collections::new(
             self.sources,
             self.gzip_level,
@@ -349,6 +340,7 @@ impl MetricsServerBuilder {
                 .authorizer
                 .unwrap_or_else(|| Arc::new(AllowAuthenticated)),
             anonymous: self.anonymous,
+            openmetrics: self.openmetrics,
             scrapes: Semaphore::new(self.limits.max_inflight_scrapes),
             scrape_timeout: self.limits.scrape_timeout,
             metrics,
@@ -356,7 +348,7 @@ impl MetricsServerBuilder {
         Ok(MetricsServer {
             listener,
             local_addr,
-            acceptor: TlsAcceptor::from(Arc::new(tls_config)),
+            acceptor: Arc::new(tls::Acceptor::new(tls_config, resolver)),
             app: Arc::new(app),
             limits: self.limits,
             http2: self.tls_options.http2,
@@ -365,27 +357,39 @@ impl MetricsServerBuilder {
     }
 }
 
-async fn bind(
-    addr: Option<SocketAddr>,
-    listener: Option<std::net::TcpListener>,
-) -> Result<TcpListener> {
-    match (addr, listener) {
-        (Some(_), Some(_)) => Err(Error::Config {
-            field: "listen",
-            reason: "give a listen address or a listener, not both".to_owned(),
-        }),
-        (None, None) => Err(Error::Config {
-            field: "listen",
-            reason: "give a listen address or a listener".to_owned(),
-        }),
-        (Some(addr), None) => TcpListener::bind(addr)
+/// Where the server listens: one of the two, never both.
+#[derive(Debug)]
+enum Bind {
+    Addr(SocketAddr),
+    Listener(std::net::TcpListener),
+}
+
+/// The server's one token source.
+enum Authentication {
+    Static(StaticTokens),
+    Custom(Arc<dyn Authenticator>),
+}
+
+impl std::fmt::Debug for Authentication {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            // Tokens are redacted by `StaticTokens`' own `Debug`.
+            Self::Static(tokens) => f.debug_tuple("Static").field(tokens).finish(),
+            Self::Custom(_) => f.write_str("Custom"),
+        }
+    }
+}
+
+async fn bind(bind: Bind) -> BuildResult<TcpListener> {
+    match bind {
+        Bind::Addr(addr) => TcpListener::bind(addr)
             .await
-            .map_err(|source| Error::Listen {
+            .map_err(|source| BuildError::Listen {
                 addr: addr.to_string(),
                 source,
             }),
-        (None, Some(listener)) => {
-            let wrap = |source| Error::Listen {
+        Bind::Listener(listener) => {
+            let wrap = |source| BuildError::Listen {
                 addr: "listener".to_owned(),
                 source,
             };

@@ -1,6 +1,6 @@
 //! Writing the self-signed CA for Prometheus' `tls_config.ca_file`, creating missing folders.
 
-use crate::{Error, Result};
+use super::error::{BuildError, BuildResult};
 use std::path::Path;
 
 const FIELD: &str = "self-signed CA output";
@@ -8,11 +8,11 @@ const FIELD: &str = "self-signed CA output";
 /// Writes `pem` to `path`. Missing parent folders are created with mode 0755 (readable by a
 /// Prometheus running as another user), so a fresh machine needs no `mkdir` first; a folder
 /// that cannot be created is named in the error.
-pub(crate) fn write(path: &Path, pem: &str) -> Result<()> {
+pub(crate) fn write(path: &Path, pem: &str) -> BuildResult<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         create_folders(parent)?;
     }
-    std::fs::write(path, pem).map_err(|source| Error::WriteFile {
+    std::fs::write(path, pem).map_err(|source| BuildError::WriteFile {
         field: FIELD,
         path: path.to_owned(),
         source,
@@ -20,13 +20,13 @@ pub(crate) fn write(path: &Path, pem: &str) -> Result<()> {
 }
 
 /// Creates `dir` and its missing ancestors, outermost first, each with mode 0755.
-fn create_folders(dir: &Path) -> Result<()> {
+fn create_folders(dir: &Path) -> BuildResult<()> {
     let missing: Vec<&Path> = dir
         .ancestors()
         .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
         .collect();
     for d in missing.into_iter().rev() {
-        create_folder(d).map_err(|source| Error::CreateFolder {
+        create_folder(d).map_err(|source| BuildError::CreateFolder {
             field: FIELD,
             folder: d.to_owned(),
             source,
@@ -81,7 +81,7 @@ mod tests {
         let folder = tmp.path().join("blocker/sub");
         let err = write(&folder.join("ca.crt"), "PEM").expect_err("must fail");
         assert!(
-            matches!(&err, Error::CreateFolder { folder: f, .. } if *f == folder),
+            matches!(&err, BuildError::CreateFolder { folder: f, .. } if *f == folder),
             "{err:?}"
         );
         let text = err.to_string();

@@ -1,13 +1,14 @@
-//! One collection shared by coinciding scrapes: a scrape that arrives while a collection is in
-//! progress waits for it and gets the same bytes, per encoding — the identity bytes encoded
-//! once, and the gzip bytes compressed once from them for every coinciding scrape that accepts
-//! gzip. A hung or slow source therefore blocks one blocking-pool thread, however many scrapes
-//! come and go meanwhile.
+//! One collection shared by coinciding scrapes of the same format: a scrape that arrives while
+//! a collection of its format is in progress waits for it and gets the same bytes, per
+//! encoding — the identity bytes encoded once, and the gzip bytes compressed once from them for
+//! every coinciding scrape that accepts gzip. A hung or slow source therefore blocks one
+//! blocking-pool thread per format, however many scrapes come and go meanwhile.
 
 use super::gzip::Gzip;
-use crate::Exposition;
+use crate::format::Format;
+use crate::{exposition, Exposition, Histogram};
 use bytes::Bytes;
-use prometheus::Histogram;
+use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -24,7 +25,7 @@ pub(crate) enum Encoding {
 /// Why a collection produced no bytes; logged once by the collection, answered `500`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Failure {
-    /// A source's `encode_text` returned an error.
+    /// A source failed to encode its metrics.
     Encode,
     /// Compressing failed.
     Compress,
@@ -52,22 +53,23 @@ impl Outcome {
 
 /// A collection in progress.
 struct Flight {
+    format: Format,
     /// Set (under [`Collections::current`]'s lock) by a scrape that accepts gzip.
     gzip_wanted: AtomicBool,
     outcome: watch::Sender<Outcome>,
 }
 
-/// The collection in progress, if any; shared with the collection's own task.
-type Current = Arc<Mutex<Option<Arc<Flight>>>>;
+/// The collection in progress per format, if any; shared with the collections' own tasks.
+type Current = Arc<Mutex<HashMap<Format, Arc<Flight>>>>;
 
-fn lock(current: &Current) -> MutexGuard<'_, Option<Arc<Flight>>> {
+fn lock(current: &Current) -> MutexGuard<'_, HashMap<Format, Arc<Flight>>> {
     // Only whole-value assignments happen under this lock: a poisoned value is still valid.
     current
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The sources, and the collection in progress if any.
+/// The sources, and the collections in progress.
 pub(crate) struct Collections {
     sources: Arc<[Arc<dyn Exposition>]>,
     gzip: Arc<Gzip>,
@@ -87,24 +89,31 @@ impl Collections {
             sources: sources.into(),
             gzip: Arc::new(Gzip::new(gzip_level)),
             duration,
-            current: Arc::new(Mutex::new(None)),
+            current: Arc::new(Mutex::new(HashMap::new())),
             last_len: Arc::new(AtomicUsize::new(16 * 1024)),
         }
     }
 
-    /// The exposition in `encoding`, from the collection in progress or a new one. Cancel-safe:
-    /// a scrape that stops waiting (its deadline) leaves the collection to the others.
-    pub(crate) async fn get(&self, encoding: Encoding) -> Body {
+    /// The sources every collection encodes.
+    pub(crate) fn sources(&self) -> &[Arc<dyn Exposition>] {
+        &self.sources
+    }
+
+    /// The exposition in `format` and `encoding`, from the collection of that format in
+    /// progress or a new one. Cancel-safe: a scrape that stops waiting (its deadline) leaves
+    /// the collection to the others.
+    pub(crate) async fn get(&self, format: Format, encoding: Encoding) -> Body {
         let (mut outcome, new) = {
             let mut current = lock(&self.current);
-            let (flight, new) = match &*current {
+            let (flight, new) = match current.get(&format) {
                 Some(flight) => (Arc::clone(flight), None),
                 None => {
                     let flight = Arc::new(Flight {
+                        format,
                         gzip_wanted: AtomicBool::new(false),
                         outcome: watch::Sender::new(Outcome::default()),
                     });
-                    *current = Some(Arc::clone(&flight));
+                    current.insert(format, Arc::clone(&flight));
                     (Arc::clone(&flight), Some(flight))
                 }
             };
@@ -136,8 +145,9 @@ impl Collections {
         tokio::task::spawn_blocking(move || {
             let started = Instant::now();
             let hint = last_len.load(Ordering::Relaxed);
-            let identity = std::panic::catch_unwind(AssertUnwindSafe(|| encode(&sources, hint)))
-                .unwrap_or_else(|_| {
+            let encoded = || encode(&sources, flight.format, hint);
+            let identity =
+                std::panic::catch_unwind(AssertUnwindSafe(encoded)).unwrap_or_else(|_| {
                     tracing::error!("a metrics source panicked during a scrape");
                     Err(Failure::Aborted)
                 });
@@ -148,8 +158,8 @@ impl Collections {
             // under this same lock whether they want gzip.
             let gzip_wanted = {
                 let mut current = lock(&current);
-                if current.as_ref().is_some_and(|c| Arc::ptr_eq(c, &flight)) {
-                    *current = None;
+                if (current.get(&flight.format)).is_some_and(|c| Arc::ptr_eq(c, &flight)) {
+                    current.remove(&flight.format);
                 }
                 flight.gzip_wanted.load(Ordering::Relaxed)
             };
@@ -160,26 +170,24 @@ impl Collections {
                 let gzipped = identity.and_then(|text| compress(&gzip, &text));
                 flight.outcome.send_modify(|o| o.gzip = Some(gzipped));
             }
-            duration.observe(started.elapsed().as_secs_f64());
+            duration.observe_duration(started.elapsed());
         });
     }
 }
 
-/// Encodes every source into one buffer of `hint` bytes' capacity.
-fn encode(sources: &[Arc<dyn Exposition>], hint: usize) -> Body {
+/// Encodes every source in `format` into one buffer of `hint` bytes' capacity.
+fn encode(sources: &[Arc<dyn Exposition>], format: Format, hint: usize) -> Body {
     let mut text = Vec::with_capacity(hint);
-    for source in sources {
-        if let Err(err) = source.encode_text(&mut text) {
-            tracing::error!(error = %err, "encoding the metrics failed");
-            return Err(Failure::Encode);
-        }
+    if let Err(err) = exposition::encode_all(sources, format, &mut text) {
+        tracing::error!(error = %err, "encoding the metrics failed");
+        return Err(Failure::Encode);
     }
     Ok(Bytes::from(text))
 }
 
 fn compress(gzip: &Gzip, text: &[u8]) -> Body {
     gzip.compress(text).map(Bytes::from).map_err(|source| {
-        let err = crate::Error::Compress { source };
+        let err = super::ServeError::Compress { source };
         tracing::error!(error = %err, "compressing the metrics failed");
         Failure::Compress
     })
@@ -211,6 +219,19 @@ mod tests {
             out.extend_from_slice(format!("held_collections_total {}\n", call + 1).as_bytes());
             Ok(())
         }
+
+        fn supports(&self, _format: Format) -> bool {
+            true
+        }
+
+        /// The text, then the name of any other format, so each collection's format shows.
+        fn encode(&self, format: Format, out: &mut Vec<u8>) -> Result<(), crate::MetricsError> {
+            self.encode_text(out)?;
+            if format != Format::Text {
+                out.extend_from_slice(format.as_str().as_bytes());
+            }
+            Ok(())
+        }
     }
 
     fn held() -> (
@@ -227,8 +248,7 @@ mod tests {
             release: Mutex::new(release_rx),
             panic: AtomicBool::new(false),
         });
-        let histogram = Histogram::with_opts(prometheus::HistogramOpts::new("d", "d"))
-            .expect("a valid histogram");
+        let histogram = Histogram::new(&crate::catalogue::DEFAULT_BUCKETS, crate::Unit::Seconds);
         let sources: Vec<Arc<dyn Exposition>> = vec![source.clone()];
         let collections = Collections::new(sources, 1, histogram);
         (source, collections, entered_rx, release)
@@ -248,7 +268,7 @@ mod tests {
         let collections = Arc::new(collections);
         let get = |encoding| {
             let collections = Arc::clone(&collections);
-            tokio::spawn(async move { collections.get(encoding).await })
+            tokio::spawn(async move { collections.get(Format::Text, encoding).await })
         };
         let first = get(Encoding::Identity);
         entered.recv().await.expect("the collection started");
@@ -277,8 +297,34 @@ mod tests {
 
         // The collection is over: the next scrape starts a new one.
         release.send(()).expect("the source waits");
-        let next = collections.get(Encoding::Gzip).await.expect("bytes");
+        let next = collections
+            .get(Format::Text, Encoding::Gzip)
+            .await
+            .expect("bytes");
         assert_eq!(gunzip(&next), b"held_collections_total 2\n");
+    }
+
+    #[tokio::test]
+    async fn coinciding_scrapes_of_another_format_get_a_collection_of_their_own() {
+        let (source, collections, mut entered, release) = held();
+        let collections = Arc::new(collections);
+        let get = |format, encoding| {
+            let collections = Arc::clone(&collections);
+            tokio::spawn(async move { collections.get(format, encoding).await })
+        };
+        let text = get(Format::Text, Encoding::Identity);
+        entered.recv().await.expect("the text collection started");
+        let protobuf = get(Format::Protobuf, Encoding::Gzip);
+        // Not joined to the text collection in progress: a second one starts.
+        let second = tokio::time::timeout(Duration::from_secs(5), entered.recv()).await;
+        assert!(matches!(second, Ok(Some(()))), "no collection of its own");
+        release.send(()).expect("the source waits");
+        release.send(()).expect("the source waits");
+        let text = text.await.expect("no panic").expect("bytes");
+        let protobuf = protobuf.await.expect("no panic").expect("bytes");
+        assert_eq!(&text[..], b"held_collections_total 1\n");
+        assert_eq!(gunzip(&protobuf), b"held_collections_total 2\nprotobuf");
+        assert_eq!(source.calls.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test]
@@ -286,11 +332,17 @@ mod tests {
         let (source, collections, _entered, release) = held();
         source.panic.store(true, Ordering::SeqCst);
         release.send(()).expect("the source waits");
-        assert_eq!(collections.get(Encoding::Gzip).await, Err(Failure::Aborted));
+        assert_eq!(
+            collections.get(Format::Text, Encoding::Gzip).await,
+            Err(Failure::Aborted)
+        );
         source.panic.store(false, Ordering::SeqCst);
         release.send(()).expect("the source waits");
         assert_eq!(
-            collections.get(Encoding::Identity).await.as_deref(),
+            collections
+                .get(Format::Text, Encoding::Identity)
+                .await
+                .as_deref(),
             Ok(&b"held_collections_total 2\n"[..])
         );
     }

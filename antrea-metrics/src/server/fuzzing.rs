@@ -1,8 +1,6 @@
 //! Entry points for the fuzz targets in `fuzz/` (feature `fuzzing`): the parsers of untrusted
 //! input that are not public on their own. Not a stable API.
 
-use crate::Result;
-
 /// Parses a token file's bytes as a reload would; the number of tokens, `None` when refused.
 #[must_use]
 pub fn token_file(bytes: &[u8]) -> Option<usize> {
@@ -14,7 +12,7 @@ pub fn token_file(bytes: &[u8]) -> Option<usize> {
 /// # Errors
 /// As [`MetricsServerBuilder::tls_cipher_suites`](super::MetricsServerBuilder::tls_cipher_suites)
 /// makes `build` fail: an empty list or an unknown name.
-pub fn cipher_suites(names: &[String]) -> Result<Vec<String>> {
+pub fn cipher_suites(names: &[String]) -> Result<Vec<String>, super::BuildError> {
     let provider = super::tls::provider(Some(names))?;
     Ok(provider
         .cipher_suites

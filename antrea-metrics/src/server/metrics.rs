@@ -1,4 +1,5 @@
-//! The server's own metrics, all under `antrea_metrics_server_`.
+//! The server's own metrics, all under `antrea_metrics_server_`, declared in the catalogue
+//! (`catalogue::server`) and created through the same [`Families`] path as Antrea's sets.
 //!
 //! | metric | type | labels |
 //! | --- | --- | --- |
@@ -10,189 +11,144 @@
 //! | `antrea_metrics_server_connections_rejected_total` | counter | `reason` (`busy`, `per_client`) |
 //! | `antrea_metrics_server_scrape_duration_seconds` | histogram | |
 
-use crate::{Error, MetricsError, Result};
-use prometheus::{Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry};
+pub(crate) use crate::catalogue::server::{AuthResult, EvictReason, RefuseReason};
+use crate::catalogue::server::{
+    RequestLabels, SERVER_AUTHENTICATION_ATTEMPTS_TOTAL, SERVER_CONNECTIONS,
+    SERVER_CONNECTIONS_EVICTED_TOTAL, SERVER_CONNECTIONS_REJECTED_TOTAL, SERVER_REQUESTS_TOTAL,
+    SERVER_SCRAPE_DURATION_SECONDS, SERVER_TLS_HANDSHAKE_ERRORS_TOTAL,
+};
+use crate::descriptor::Component;
+use crate::labels::label_enum;
+use crate::registration::{Families, Labeled, Options};
+use crate::{ByLabel, Counter, Gauge, Histogram, LabelValue, MetricsError};
+use prometheus::Registry;
+
+label_enum! {
+    /// The `path` label of `antrea_metrics_server_requests_total`: the server's endpoints, and
+    /// `other` for any other path (so a client cannot create series at will).
+    RequestPath {
+        /// `/metrics`.
+        Metrics => "/metrics",
+        /// `/healthz`.
+        Healthz => "/healthz",
+        /// `/livez`.
+        Livez => "/livez",
+        /// `/readyz`.
+        Readyz => "/readyz",
+        /// Any other path.
+        Other => "other",
+    }
+}
+
+impl RequestPath {
+    /// The label value of a request's path.
+    pub(crate) fn of(path: &str) -> Self {
+        match path {
+            "/metrics" => Self::Metrics,
+            "/healthz" => Self::Healthz,
+            "/livez" => Self::Livez,
+            "/readyz" => Self::Readyz,
+            _ => Self::Other,
+        }
+    }
+}
 
 /// Counters the server updates; registered in a registry of the caller's choice.
 #[derive(Clone)]
 pub(crate) struct ServerMetrics {
-    requests: IntCounterVec,
-    auth_attempts: IntCounterVec,
-    pub(crate) handshake_errors: IntCounter,
-    pub(crate) open_connections: IntGauge,
-    evicted: IntCounterVec,
-    rejected: IntCounterVec,
+    requests: Labeled<Counter, RequestLabels>,
+    auth_attempts: Labeled<Counter, AuthResult>,
+    pub(crate) handshake_errors: Counter,
+    pub(crate) open_connections: Gauge,
+    evicted: ByLabel<EvictReason, Counter>,
+    rejected: ByLabel<RefuseReason, Counter>,
     pub(crate) scrape_duration: Histogram,
 }
 
-/// Why a held connection was closed to make room for a new one.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum EvictReason {
-    /// Still in its TLS handshake.
-    Handshake,
-    /// Handshake done, no whole request yet.
-    Silent,
-    /// Idle between requests.
-    Idle,
-}
-
-impl EvictReason {
-    const ALL: [Self; 3] = [Self::Handshake, Self::Silent, Self::Idle];
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Handshake => "handshake",
-            Self::Silent => "silent",
-            Self::Idle => "idle",
-        }
-    }
-}
-
-/// Why a new connection was closed at accept.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum RefuseReason {
-    /// Every held connection had a request in flight.
-    Busy,
-    /// Every connection of the client at its per-client bound had a request in flight.
-    PerClient,
-}
-
-impl RefuseReason {
-    const ALL: [Self; 2] = [Self::Busy, Self::PerClient];
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Busy => "busy",
-            Self::PerClient => "per_client",
-        }
-    }
-}
-
-/// How an authentication attempt ended, for `authentication_attempts_total`.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum AuthResult {
-    Success,
-    Failure,
-    Error,
-}
-
-const PREFIX: &str = "antrea_metrics_server";
-
 impl ServerMetrics {
-    /// Metrics not registered anywhere, for a server without `server_metrics`.
-    pub(crate) fn unregistered() -> Result<Self> {
-        // Only invalid names or labels fail here, and these are constants.
-        let wrap = |source| MetricsError::Describe {
-            component: "metrics server",
-            source,
-        };
+    /// Creates the families and, given a registry, registers them there as one collector:
+    /// all of them or none.
+    ///
+    /// # Errors
+    /// [`MetricsError::Register`] when `registry` already has one of these families.
+    pub(crate) fn new(registry: Option<&Registry>) -> Result<Self, MetricsError> {
+        let options = Options::defaults();
+        let mut families = Families::new(&options, Component::MetricsServer);
         let metrics = Self {
-            requests: IntCounterVec::new(
-                Opts::new("requests_total", "HTTP requests by status code and path.")
-                    .namespace(PREFIX),
-                &["code", "path"],
-            )
-            .map_err(wrap)?,
-            auth_attempts: IntCounterVec::new(
-                Opts::new(
-                    "authentication_attempts_total",
-                    "Authentication attempts on /metrics by result.",
-                )
-                .namespace(PREFIX),
-                &["result"],
-            )
-            .map_err(wrap)?,
-            handshake_errors: IntCounter::with_opts(
-                Opts::new(
-                    "tls_handshake_errors_total",
-                    "TLS handshakes that failed or timed out.",
-                )
-                .namespace(PREFIX),
-            )
-            .map_err(wrap)?,
-            open_connections: IntGauge::with_opts(
-                Opts::new("connections", "Connections held open.").namespace(PREFIX),
-            )
-            .map_err(wrap)?,
-            evicted: IntCounterVec::new(
-                Opts::new(
-                    "connections_evicted_total",
-                    "Held connections closed to make room for a new one, by what they were doing.",
-                )
-                .namespace(PREFIX),
-                &["reason"],
-            )
-            .map_err(wrap)?,
-            rejected: IntCounterVec::new(
-                Opts::new(
-                    "connections_rejected_total",
-                    "New connections closed at accept because every connection that could make room was busy.",
-                )
-                .namespace(PREFIX),
-                &["reason"],
-            )
-            .map_err(wrap)?,
-            scrape_duration: Histogram::with_opts(
-                HistogramOpts::new(
-                    "scrape_duration_seconds",
-                    "Time to gather, encode and compress one /metrics response.",
-                )
-                .namespace(PREFIX),
-            )
-            .map_err(wrap)?,
+            requests: families.add(&SERVER_REQUESTS_TOTAL),
+            auth_attempts: families.add(&SERVER_AUTHENTICATION_ATTEMPTS_TOTAL),
+            handshake_errors: families.one(&SERVER_TLS_HANDSHAKE_ERRORS_TOTAL),
+            open_connections: families.one(&SERVER_CONNECTIONS),
+            evicted: families.by_label(&SERVER_CONNECTIONS_EVICTED_TOTAL),
+            rejected: families.by_label(&SERVER_CONNECTIONS_REJECTED_TOTAL),
+            scrape_duration: families.one(&SERVER_SCRAPE_DURATION_SECONDS),
         };
-        // Every reason is exported from the start, so a dashboard sees zero rather than no series.
-        for reason in EvictReason::ALL {
-            metrics.evicted.with_label_values(&[reason.as_str()]);
-        }
-        for reason in RefuseReason::ALL {
-            metrics.rejected.with_label_values(&[reason.as_str()]);
-        }
+        families.register_into(registry)?;
         Ok(metrics)
     }
 
-    /// Registers every metric in `registry`.
-    pub(crate) fn register(&self, registry: &Registry) -> Result<()> {
-        let register = |c: Box<dyn prometheus::core::Collector>| {
-            registry.register(c).map_err(|source| Error::Register {
-                component: "metrics server",
-                source,
-            })
-        };
-        register(Box::new(self.requests.clone()))?;
-        register(Box::new(self.auth_attempts.clone()))?;
-        register(Box::new(self.handshake_errors.clone()))?;
-        register(Box::new(self.open_connections.clone()))?;
-        register(Box::new(self.evicted.clone()))?;
-        register(Box::new(self.rejected.clone()))?;
-        register(Box::new(self.scrape_duration.clone()))
-    }
-
-    pub(crate) fn request(&self, code: u16, path: &str) {
-        let path = match path {
-            "/metrics" | "/healthz" | "/livez" | "/readyz" => path,
-            _ => "other",
-        };
-        let code = code.to_string();
-        self.requests
-            .with_label_values(&[code.as_str(), path])
-            .inc();
+    pub(crate) fn request(&self, code: http::StatusCode, path: &str) {
+        let path = RequestPath::of(path);
+        self.requests.series(&[code.as_str(), path.as_str()]).inc();
     }
 
     pub(crate) fn auth(&self, result: AuthResult) {
-        let result = match result {
-            AuthResult::Success => "success",
-            AuthResult::Failure => "failure",
-            AuthResult::Error => "error",
-        };
-        self.auth_attempts.with_label_values(&[result]).inc();
+        self.auth_attempts.series(&[result.as_str()]).inc();
     }
 
     pub(crate) fn evicted(&self, reason: EvictReason) {
-        self.evicted.with_label_values(&[reason.as_str()]).inc();
+        self.evicted.get(reason).inc();
     }
 
     pub(crate) fn refused(&self, reason: RefuseReason) {
-        self.rejected.with_label_values(&[reason.as_str()]).inc();
+        self.rejected.get(reason).inc();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Exposition;
+
+    #[test]
+    fn a_clash_registers_none_of_the_families() {
+        let registry = Registry::new();
+        let clash = prometheus::IntGauge::new("antrea_metrics_server_connections", "taken")
+            .expect("a valid gauge");
+        registry
+            .register(Box::new(clash))
+            .expect("an empty registry");
+        let err = ServerMetrics::new(Some(&registry)).err();
+        assert!(
+            matches!(err, Some(MetricsError::Register { component, .. }) if component == "metrics server"),
+            "{err:?}"
+        );
+        // Only the clashing gauge is there: the other six families were not registered.
+        let names: Vec<String> = registry
+            .gather()
+            .iter()
+            .map(|f| f.name().to_owned())
+            .collect();
+        assert_eq!(names, ["antrea_metrics_server_connections"]);
+        ServerMetrics::new(Some(&Registry::new())).expect("a fresh registry");
+    }
+
+    #[test]
+    fn families_are_exposed_without_a_stability_prefix_and_with_every_reason_at_zero() {
+        let registry = Registry::new();
+        let metrics = ServerMetrics::new(Some(&registry)).expect("a fresh registry");
+        metrics.request(http::StatusCode::NOT_FOUND, "/anything");
+        let mut text = Vec::new();
+        registry.encode_text(&mut text).expect("encodable");
+        let text = String::from_utf8(text).expect("UTF-8");
+        for line in [
+            "# HELP antrea_metrics_server_connections Connections held open.",
+            r#"antrea_metrics_server_requests_total{code="404",path="other"} 1"#,
+            r#"antrea_metrics_server_connections_evicted_total{reason="handshake"} 0"#,
+            r#"antrea_metrics_server_connections_rejected_total{reason="per_client"} 0"#,
+        ] {
+            assert!(text.contains(line), "missing {line} in\n{text}");
+        }
+        assert!(!text.contains("[ALPHA]"), "{text}");
     }
 }

@@ -15,7 +15,7 @@
 //!     .await?;
 //! println!("serving on https://{}", server.local_addr());
 //! // Serve until the shutdown future resolves (e.g. on SIGTERM).
-//! server.serve(std::future::pending()).await
+//! Ok(server.serve(std::future::pending()).await?)
 //! # }
 //! ```
 //!
@@ -32,17 +32,19 @@ mod builder;
 mod ca_file;
 mod cert;
 mod collection;
+mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod gzip;
-mod head_timeout;
 #[cfg(feature = "kube-auth")]
 #[cfg_attr(docsrs, doc(cfg(feature = "kube-auth")))]
 pub mod kube;
 mod limits;
 mod metrics;
+mod reload;
 mod service;
+mod timeouts;
 mod tls;
 mod tokens;
 
@@ -53,28 +55,27 @@ pub use auth::{
     BoxFuture, Decision, RequestAttributes, UserInfo, ANONYMOUS_USER,
 };
 pub use builder::MetricsServerBuilder;
-pub use cert::{TlsSource, DEFAULT_CERT_RELOAD_INTERVAL};
+pub use cert::{CertFiles, SelfSigned, TlsSource, DEFAULT_CERT_RELOAD_INTERVAL};
+pub use error::{BuildError, ServeError};
 pub use rustls;
 pub use tls::{supported_cipher_suites, TlsVersion};
 pub use tokens::{StaticTokens, DEFAULT_TOKEN_RELOAD_INTERVAL, STATIC_TOKEN_USER};
 
-use crate::Result;
 use admission::{Admission, Ticket};
-use head_timeout::HeadTimeout;
-use limits::{IdleTimeout, Limits};
+use limits::Limits;
 use service::App;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use timeouts::Timed;
 use tokio::net::{TcpListener, TcpStream};
-use tokio_rustls::TlsAcceptor;
 
 /// A bound, configured HTTPS metrics server; run it with [`MetricsServer::serve`].
 pub struct MetricsServer {
     listener: TcpListener,
     local_addr: SocketAddr,
-    acceptor: TlsAcceptor,
+    acceptor: Arc<tls::Acceptor>,
     app: Arc<App>,
     limits: Limits,
     http2: bool,
@@ -116,7 +117,7 @@ impl MetricsServer {
     ///
     /// # Errors
     /// None today; the `Result` leaves room for fatal listener failures.
-    pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<()> {
+    pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
         use hyper_util::rt::{TokioExecutor, TokioTimer};
         use hyper_util::server::conn::auto;
         use hyper_util::server::graceful::GracefulShutdown;
@@ -127,7 +128,7 @@ impl MetricsServer {
             .http1()
             .timer(TokioTimer::new())
             // hyper's header timer also runs while a kept-alive connection waits for its next
-            // request, closing it long before the idle timeout; HeadTimeout times heads instead.
+            // request, closing it long before the idle timeout; `Timed` times heads instead.
             .header_read_timeout(None)
             .max_buf_size(limits.max_header_bytes);
         builder
@@ -179,7 +180,7 @@ impl MetricsServer {
                 continue;
             };
             let conn = Connection {
-                acceptor: self.acceptor.clone(),
+                acceptor: Arc::clone(&self.acceptor),
                 builder: Arc::clone(&builder),
                 app: Arc::clone(&self.app),
                 handshake_timeout: limits.handshake_timeout,
@@ -205,7 +206,7 @@ impl MetricsServer {
 
 /// One accepted connection, served in its own task.
 struct Connection {
-    acceptor: TlsAcceptor,
+    acceptor: Arc<tls::Acceptor>,
     builder: Arc<hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>>,
     app: Arc<App>,
     handshake_timeout: Duration,
@@ -256,8 +257,8 @@ impl Connection {
         let slot = ticket.slot();
         slot.handshake_done();
         let http1 = stream.get_ref().1.alpn_protocol() != Some(b"h2");
-        let stream = HeadTimeout::new(stream, self.header_read_timeout, http1);
-        let io = hyper_util::rt::TokioIo::new(IdleTimeout::new(stream, self.idle_timeout));
+        let stream = Timed::new(stream, self.idle_timeout, self.header_read_timeout, http1);
+        let io = hyper_util::rt::TokioIo::new(stream);
         let app = self.app;
         let service = hyper::service::service_fn(move |req| {
             service::handle(Arc::clone(&app), Arc::clone(&slot), req)

@@ -7,6 +7,8 @@ use super::auth::{
 use super::body::TrackedBody;
 use super::collection::{Collections, Encoding, Failure};
 use super::metrics::{AuthResult, ServerMetrics};
+use crate::exposition;
+use crate::format::Format;
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
@@ -21,6 +23,8 @@ pub(crate) struct App {
     pub(crate) authenticator: Arc<dyn Authenticator>,
     pub(crate) authorizer: Arc<dyn Authorizer>,
     pub(crate) anonymous: bool,
+    /// Whether OpenMetrics is offered to scrapers asking for it.
+    pub(crate) openmetrics: bool,
     pub(crate) scrapes: Semaphore,
     pub(crate) scrape_timeout: Duration,
     pub(crate) metrics: ServerMetrics,
@@ -39,11 +43,11 @@ pub(crate) async fn handle<B>(
     let Some(busy) = slot.begin() else {
         // The connection was chosen for eviction a moment ago and is closing.
         let resp = unavailable("connection closing\n");
-        app.metrics.request(resp.status().as_u16(), &path);
+        app.metrics.request(resp.status(), &path);
         return Ok(resp.map(|body| TrackedBody::new(body, None)));
     };
     let resp = route(&app, &req, &path).await;
-    app.metrics.request(resp.status().as_u16(), &path);
+    app.metrics.request(resp.status(), &path);
     Ok(resp.map(|body| TrackedBody::new(body, Some(busy))))
 }
 
@@ -64,7 +68,10 @@ async fn route<B>(app: &App, req: &Request<B>, path: &str) -> Resp {
     if let Err(resp) = authorize(app, req, path).await {
         return resp;
     }
-    scrape(app, req.headers()).await
+    let accept = req.headers().get_all(header::ACCEPT);
+    let accept = accept.iter().filter_map(|v| v.to_str().ok());
+    let format = exposition::choose(app.collections.sources(), accept, app.openmetrics);
+    scrape(app, format, req.headers()).await
 }
 
 /// Authenticates then authorizes; `Err` holds the response to send instead of the metrics.
@@ -113,10 +120,11 @@ async fn authorize<B>(app: &App, req: &Request<B>, path: &str) -> Result<(), Res
     }
 }
 
-/// Answers from the collection in progress or a new one (`collection.rs`), waiting at most
-/// the scrape deadline. The in-flight permit is held only while this scrape waits, so a scrape
-/// whose deadline passes gives its slot back at once even if the collection goes on.
-async fn scrape(app: &App, headers: &http::HeaderMap) -> Resp {
+/// Answers in `format` from the collection of that format in progress or a new one
+/// (`collection.rs`), waiting at most the scrape deadline. The in-flight permit is held only
+/// while this scrape waits, so a scrape whose deadline passes gives its slot back at once even
+/// if the collection goes on.
+async fn scrape(app: &App, format: Format, headers: &http::HeaderMap) -> Resp {
     let Ok(_permit) = app.scrapes.try_acquire() else {
         return unavailable("Limit of concurrent requests reached, try again later.\n");
     };
@@ -126,7 +134,7 @@ async fn scrape(app: &App, headers: &http::HeaderMap) -> Resp {
         Encoding::Identity
     };
     let deadline = scrape_deadline(app.scrape_timeout, headers);
-    match tokio::time::timeout(deadline, app.collections.get(encoding)).await {
+    match tokio::time::timeout(deadline, app.collections.get(format, encoding)).await {
         Err(_) => {
             tracing::warn!(timeout = ?deadline, "scrape timed out");
             unavailable("scrape timed out\n")
@@ -143,9 +151,13 @@ async fn scrape(app: &App, headers: &http::HeaderMap) -> Resp {
             let headers = resp.headers_mut();
             headers.insert(
                 header::CONTENT_TYPE,
-                HeaderValue::from_static(crate::CONTENT_TYPE),
+                HeaderValue::from_static(format.content_type()),
             );
-            headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+            // The body depends on both: caches must not hand one client's format to another.
+            headers.insert(
+                header::VARY,
+                HeaderValue::from_static("Accept-Encoding, Accept"),
+            );
             headers.insert(
                 header::X_CONTENT_TYPE_OPTIONS,
                 HeaderValue::from_static("nosniff"),

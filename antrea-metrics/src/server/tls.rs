@@ -1,7 +1,8 @@
-//! The rustls server configuration: versions, cipher suites, ALPN and client certificates.
+//! The rustls server configuration (versions, cipher suites, ALPN, client certificates) and
+//! the handshake that uses it.
 
 use super::cert::CertResolver;
-use crate::{Error, Result};
+use super::error::{BuildError, BuildResult};
 use rustls::crypto::{ring, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
@@ -9,6 +10,9 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig, SupportedCipherSuite};
 use std::path::PathBuf;
 use std::sync::Arc;
+use tokio::net::TcpStream;
+use tokio_rustls::server::TlsStream;
+use tokio_rustls::LazyConfigAcceptor;
 
 /// The lowest TLS version the server accepts (like Antrea's `tlsMinVersion`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -40,25 +44,15 @@ impl TlsVersion {
 /// assert!("VersionTLS10".parse::<TlsVersion>().is_err());
 /// ```
 impl std::str::FromStr for TlsVersion {
-    type Err = Error;
+    type Err = BuildError;
 
-    fn from_str(name: &str) -> Result<Self> {
-        let reason = match name {
-            "VersionTLS12" => return Ok(Self::Tls12),
-            "VersionTLS13" => return Ok(Self::Tls13),
-            "VersionTLS10" | "VersionTLS11" => {
-                "TLS 1.0 and 1.1 are not supported (use VersionTLS12 or VersionTLS13)".to_owned()
-            }
-            // Bounded, escaped echo: the value may come from an untrusted config file.
-            _ => format!(
-                "unknown TLS version {:?} (use VersionTLS12 or VersionTLS13)",
-                name.chars().take(64).collect::<String>()
-            ),
-        };
-        Err(Error::Config {
-            field: "tls min version",
-            reason,
-        })
+    fn from_str(name: &str) -> BuildResult<Self> {
+        match name {
+            "VersionTLS12" => Ok(Self::Tls12),
+            "VersionTLS13" => Ok(Self::Tls13),
+            // Bounded echo (escaped by the message): it may come from an untrusted config file.
+            _ => Err(BuildError::TlsVersion(name.chars().take(64).collect())),
+        }
     }
 }
 
@@ -105,28 +99,22 @@ pub fn supported_cipher_suites() -> Vec<String> {
 ///
 /// A list that names only TLS 1.2 suites leaves every TLS 1.3 suite enabled, as Go (and so
 /// Antrea's `tlsCipherSuites`) does; a list that names any TLS 1.3 suite limits TLS 1.3 as well.
-pub(crate) fn provider(names: Option<&[String]>) -> Result<Arc<CryptoProvider>> {
+pub(crate) fn provider(names: Option<&[String]>) -> BuildResult<Arc<CryptoProvider>> {
     let mut provider = ring::default_provider();
     let Some(names) = names else {
         return Ok(Arc::new(provider));
     };
     if names.is_empty() {
-        return Err(Error::Config {
-            field: "tls cipher suites",
-            reason: "the list is empty (leave it unset for the defaults)".to_owned(),
-        });
+        return Err(BuildError::NoCipherSuites);
     }
     let all = provider.cipher_suites.clone();
     if let Some(unknown) = names
         .iter()
         .find(|n| !all.iter().any(|s| iana_name(s) == **n))
     {
-        return Err(Error::Config {
-            field: "tls cipher suites",
-            reason: format!(
-                "unknown cipher suite {unknown:?} (supported: {})",
-                supported_cipher_suites().join(", ")
-            ),
+        return Err(BuildError::UnknownCipherSuite {
+            name: unknown.chars().take(64).collect(),
+            supported: supported_cipher_suites().join(", "),
         });
     }
     let limits_tls13 = all
@@ -139,52 +127,76 @@ pub(crate) fn provider(names: Option<&[String]>) -> Result<Arc<CryptoProvider>> 
     Ok(Arc::new(provider))
 }
 
+/// Runs the server side of TLS handshakes: once a client's hello has arrived, the certificate
+/// files are reloaded if a check is due (off the async threads), then the handshake goes on
+/// with the current certificate.
+pub(crate) struct Acceptor {
+    config: Arc<ServerConfig>,
+    resolver: Arc<CertResolver>,
+}
+
+impl Acceptor {
+    pub(crate) fn new(config: ServerConfig, resolver: Arc<CertResolver>) -> Self {
+        Self {
+            config: Arc::new(config),
+            resolver,
+        }
+    }
+
+    /// The TLS handshake on `tcp`.
+    pub(crate) async fn accept(&self, tcp: TcpStream) -> std::io::Result<TlsStream<TcpStream>> {
+        let hello = LazyConfigAcceptor::new(rustls::server::Acceptor::default(), tcp).await?;
+        self.resolver.refresh().await;
+        hello.into_stream(Arc::clone(&self.config)).await
+    }
+}
+
 /// Builds the server configuration around a certificate resolver.
 pub(crate) fn server_config(
     options: &TlsOptions,
     provider: Arc<CryptoProvider>,
-    resolver: Arc<CertResolver>,
-) -> Result<ServerConfig> {
+    resolver: &Arc<CertResolver>,
+) -> BuildResult<ServerConfig> {
     let versions: &[&rustls::SupportedProtocolVersion] = match options.min_version {
         TlsVersion::Tls12 => &[&rustls::version::TLS13, &rustls::version::TLS12],
         TlsVersion::Tls13 => &[&rustls::version::TLS13],
     };
     let builder = ServerConfig::builder_with_provider(Arc::clone(&provider))
         .with_protocol_versions(versions)
-        .map_err(|source| Error::Tls {
+        .map_err(|source| BuildError::Tls {
             field: "tls cipher suites / min version",
             source,
         })?;
     let builder = match &options.client_ca {
         None => builder.with_no_client_auth(),
         Some(path) => {
-            let bytes = std::fs::read(path).map_err(|source| Error::ReadFile {
+            let bytes = std::fs::read(path).map_err(|source| BuildError::ReadFile {
                 field: "client CA",
                 path: path.clone(),
                 source,
             })?;
             let mut roots = RootCertStore::empty();
             for cert in CertificateDer::pem_slice_iter(&bytes) {
-                let cert = cert.map_err(|source| Error::Pem {
+                let cert = cert.map_err(|source| BuildError::Pem {
                     field: "client CA",
                     path: path.clone(),
                     source,
                 })?;
-                roots.add(cert).map_err(|source| Error::Tls {
+                roots.add(cert).map_err(|source| BuildError::Tls {
                     field: "client CA",
                     source,
                 })?;
             }
             let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
                 .build()
-                .map_err(|err| Error::Tls {
+                .map_err(|err| BuildError::Tls {
                     field: "client CA",
                     source: rustls::Error::General(format!("{err} (in {})", path.display())),
                 })?;
             builder.with_client_cert_verifier(verifier)
         }
     };
-    let mut config = builder.with_cert_resolver(resolver);
+    let mut config = builder.with_cert_resolver(Arc::clone(resolver) as _);
     config.alpn_protocols = if options.http2 {
         vec![b"h2".to_vec(), b"http/1.1".to_vec()]
     } else {
@@ -212,7 +224,7 @@ mod tests {
     }
 
     #[test]
-    fn tls12_only_list_keeps_tls13() -> Result<()> {
+    fn tls12_only_list_keeps_tls13() -> BuildResult<()> {
         let p = provider(Some(
             &["TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384".to_owned()],
         ))?;
@@ -223,7 +235,7 @@ mod tests {
     }
 
     #[test]
-    fn tls13_name_limits_tls13() -> Result<()> {
+    fn tls13_name_limits_tls13() -> BuildResult<()> {
         let p = provider(Some(&["TLS_AES_256_GCM_SHA384".to_owned()]))?;
         assert_eq!(names(&p), vec!["TLS_AES_256_GCM_SHA384".to_owned()]);
         Ok(())

@@ -1,12 +1,13 @@
 //! Static bearer tokens, given in code and/or read from a file that is re-read when it changes.
 
 use super::auth::{Authentication, Authenticator, BackendError, BoxFuture, UserInfo};
-use crate::{Error, Result};
+use super::error::{BuildError, BuildResult};
+use super::reload::{Label, Reloading};
 use sha2::{Digest, Sha256};
 use std::fmt;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 use subtle::ConstantTimeEq;
 
 /// The user name a valid static token authenticates as.
@@ -29,19 +30,8 @@ type Digests = Vec<[u8; 32]>;
 /// `Debug` never shows the tokens.
 pub struct StaticTokens {
     in_code: Digests,
-    file: Option<TokenFile>,
-    state: Mutex<State>,
-}
-
-struct TokenFile {
-    path: PathBuf,
-    interval: Duration,
-}
-
-struct State {
-    digests: Digests,
-    file_bytes: Vec<u8>,
-    checked: Instant,
+    /// The file's tokens, reloaded by the server's one reload mechanism.
+    file: Option<Reloading<Digests>>,
 }
 
 impl StaticTokens {
@@ -52,15 +42,9 @@ impl StaticTokens {
             .into_iter()
             .filter_map(|t| digest_of(&t))
             .collect::<Digests>();
-        let state = State {
-            digests: in_code.clone(),
-            file_bytes: Vec::new(),
-            checked: Instant::now(),
-        };
         Self {
             in_code,
             file: None,
-            state: Mutex::new(state),
         }
     }
 
@@ -68,53 +52,43 @@ impl StaticTokens {
     /// [`DEFAULT_TOKEN_RELOAD_INTERVAL`] when requests arrive.
     ///
     /// # Errors
-    /// [`Error::ReadFile`] when the file cannot be read, [`Error::Config`] when it holds no token.
-    pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
+    /// [`BuildError::ReadFile`] when the file cannot be read, [`BuildError::TokensNotText`] or
+    /// [`BuildError::NoTokens`] when it holds no token.
+    pub fn from_file(path: impl AsRef<Path>) -> BuildResult<Self> {
         let path = path.as_ref().to_path_buf();
-        let bytes = std::fs::read(&path).map_err(|source| Error::ReadFile {
+        let bytes = std::fs::read(&path).map_err(|source| BuildError::ReadFile {
             field: "static tokens",
             path: path.clone(),
             source,
         })?;
-        let digests = parse_tokens(&bytes).ok_or_else(|| Error::Config {
-            field: "static tokens",
-            reason: format!(
-                "the token file {} is not UTF-8 text (write one token per line)",
-                path.display()
-            ),
-        })?;
-        if digests.is_empty() {
-            return Err(Error::Config {
-                field: "static tokens",
-                reason: format!(
-                    "the token file {} holds no token (write one token per line)",
-                    path.display()
-                ),
-            });
-        }
-        let state = State {
-            digests,
-            file_bytes: bytes,
-            checked: Instant::now(),
+        let digests = file_tokens(&path, &bytes)?;
+        let parse = {
+            let path = path.clone();
+            move |files: &[Vec<u8>]| file_tokens(&path, &files[0])
         };
+        let label = Label {
+            files: "token file",
+            value: "tokens",
+        };
+        let file = Reloading::new(
+            label,
+            vec![path],
+            vec![bytes],
+            digests,
+            DEFAULT_TOKEN_RELOAD_INTERVAL,
+            parse,
+        );
         Ok(Self {
             in_code: Vec::new(),
-            file: Some(TokenFile {
-                path,
-                interval: DEFAULT_TOKEN_RELOAD_INTERVAL,
-            }),
-            state: Mutex::new(state),
+            file: Some(file),
         })
     }
 
     /// Also accepts these tokens, which do not change when the file does.
     #[must_use]
     pub fn with_tokens(mut self, tokens: impl IntoIterator<Item = String>) -> Self {
-        let extra: Digests = tokens.into_iter().filter_map(|t| digest_of(&t)).collect();
-        self.in_code.extend(extra.iter().copied());
-        if let Ok(mut state) = self.state.lock() {
-            state.digests.extend(extra);
-        }
+        self.in_code
+            .extend(tokens.into_iter().filter_map(|t| digest_of(&t)));
         self
     }
 
@@ -122,7 +96,7 @@ impl StaticTokens {
     #[must_use]
     pub fn with_reload_interval(mut self, interval: Duration) -> Self {
         if let Some(file) = &mut self.file {
-            file.interval = interval;
+            file.set_interval(interval);
         }
         self
     }
@@ -130,7 +104,7 @@ impl StaticTokens {
     /// How many tokens are accepted now.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.state.lock().map(|s| s.digests.len()).unwrap_or(0)
+        self.in_code.len() + self.file.as_ref().map_or(0, |f| f.current().len())
     }
 
     /// Whether no token is accepted (such a set is refused by the server builder).
@@ -140,63 +114,39 @@ impl StaticTokens {
     }
 
     /// Whether `token` is one of the accepted tokens, re-reading the file first when due.
-    fn accepts(&self, token: &str) -> bool {
+    async fn accepts(&self, token: &str) -> bool {
         let Some(wanted) = digest_of(token) else {
             return false;
         };
-        // A poisoned lock means a panic elsewhere; refuse rather than guess.
-        let Ok(mut state) = self.state.lock() else {
-            return false;
-        };
-        if let Some(file) = &self.file {
-            if state.checked.elapsed() >= file.interval {
-                state.checked = Instant::now();
-                self.reload(file, &mut state);
+        let from_file = match &self.file {
+            Some(file) => {
+                file.refresh().await;
+                file.current()
             }
-        }
+            None => Arc::default(),
+        };
         // Compare against every digest so timing does not say which one matched.
-        state
-            .digests
-            .iter()
+        (self.in_code.iter().chain(from_file.iter()))
             .fold(subtle::Choice::from(0), |acc, d| acc | d.ct_eq(&wanted))
             .into()
     }
+}
 
-    /// Re-reads the file; a small file read at most once per interval, so it is done inline.
-    fn reload(&self, file: &TokenFile, state: &mut State) {
-        let bytes = match std::fs::read(&file.path) {
-            Ok(bytes) => bytes,
-            Err(err) => {
-                tracing::error!(path = %file.path.display(), error = %err,
-                    "cannot read the token file; keeping the previous tokens");
-                return;
-            }
-        };
-        if bytes == state.file_bytes {
-            return;
-        }
-        let Some(digests) = parse_tokens(&bytes) else {
-            tracing::error!(path = %file.path.display(),
-                "the token file is not UTF-8 text; keeping the previous tokens");
-            return;
-        };
-        if digests.is_empty() {
-            tracing::error!(path = %file.path.display(),
-                "the token file holds no token; keeping the previous tokens");
-            return;
-        }
-        tracing::info!(path = %file.path.display(), tokens = digests.len(), "reloaded the token file");
-        state.file_bytes = bytes;
-        state.digests = digests;
-        state.digests.extend(self.in_code.iter().copied());
+/// The digests of the token file at `path` holding `bytes`; a file without a token is an
+/// error, so that a broken file never locks everyone out.
+fn file_tokens(path: &Path, bytes: &[u8]) -> BuildResult<Digests> {
+    let digests = parse_tokens(bytes).ok_or_else(|| BuildError::TokensNotText(path.into()))?;
+    if digests.is_empty() {
+        return Err(BuildError::NoTokens(path.into()));
     }
+    Ok(digests)
 }
 
 impl fmt::Debug for StaticTokens {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StaticTokens")
             .field("tokens", &format_args!("<{} redacted>", self.len()))
-            .field("file", &self.file.as_ref().map(|t| &t.path))
+            .field("file", &self.file.as_ref().map(Reloading::path))
             .finish()
     }
 }
@@ -206,15 +156,21 @@ impl Authenticator for StaticTokens {
         &'a self,
         token: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Authentication, BackendError>> {
-        let result = match token {
-            Some(token) if self.accepts(token) => Authentication::Authenticated(UserInfo {
-                name: STATIC_TOKEN_USER.to_owned(),
-                uid: String::new(),
-                groups: vec!["system:authenticated".to_owned()],
-            }),
-            _ => Authentication::Unauthenticated,
-        };
-        Box::pin(std::future::ready(Ok(result)))
+        Box::pin(async move {
+            let accepted = match token {
+                Some(token) => self.accepts(token).await,
+                None => false,
+            };
+            Ok(if accepted {
+                Authentication::Authenticated(UserInfo {
+                    name: STATIC_TOKEN_USER.to_owned(),
+                    uid: String::new(),
+                    groups: vec!["system:authenticated".to_owned()],
+                })
+            } else {
+                Authentication::Unauthenticated
+            })
+        })
     }
 }
 
@@ -242,7 +198,10 @@ mod tests {
     use super::*;
 
     fn accepts(t: &StaticTokens, token: &str) -> bool {
-        t.accepts(token)
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(t.accepts(token))
     }
 
     #[test]

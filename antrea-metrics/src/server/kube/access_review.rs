@@ -2,14 +2,15 @@
 
 use super::cache::{KeyHasher, ReviewCache};
 use super::client::ApiClient;
-use super::metrics::{KubeMetrics, Outcome};
+use super::error::{ConfigError, KubeError};
+use super::metrics::{KubeMetrics, Outcome, Review};
 use crate::server::{Authorizer, BackendError, BoxFuture, Decision, RequestAttributes, UserInfo};
-use crate::Result;
+use crate::LabelValue;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Instant;
 
-const REVIEW: &str = "SubjectAccessReview";
+const REVIEW: Review = Review::SubjectAccessReview;
 const PATH: &str = "/apis/authorization.k8s.io/v1/subjectaccessreviews";
 
 #[derive(Serialize)]
@@ -68,7 +69,7 @@ impl AccessReviewer {
         client: Arc<ApiClient>,
         cache: (std::time::Duration, usize),
         metrics: KubeMetrics,
-    ) -> Result<Self> {
+    ) -> Result<Self, ConfigError> {
         Ok(Self {
             client,
             keys: KeyHasher::random()?,
@@ -83,10 +84,10 @@ impl Authorizer for AccessReviewer {
         &'a self,
         user: &'a UserInfo,
         request: &'a RequestAttributes,
-    ) -> BoxFuture<'a, std::result::Result<Decision, BackendError>> {
+    ) -> BoxFuture<'a, Result<Decision, BackendError>> {
         Box::pin(async move {
             let mut fields: Vec<&[u8]> = vec![
-                REVIEW.as_bytes(),
+                REVIEW.as_str().as_bytes(),
                 request.path.as_bytes(),
                 request.verb.as_bytes(),
                 user.name.as_bytes(),
@@ -112,11 +113,11 @@ async fn ask(
     user: &UserInfo,
     request: &RequestAttributes,
     metrics: &KubeMetrics,
-) -> Result<Decision> {
+) -> Result<Decision, KubeError> {
     let started = Instant::now();
     let body = SubjectAccessReview {
         api_version: "authorization.k8s.io/v1",
-        kind: REVIEW,
+        kind: REVIEW.as_str(),
         spec: Spec {
             user: &user.name,
             uid: &user.uid,
@@ -127,7 +128,9 @@ async fn ask(
             },
         },
     };
-    let answer = client.post::<_, Answer>(REVIEW, PATH, &body, None).await;
+    let answer = client
+        .post::<_, Answer>(REVIEW.as_str(), PATH, &body, None)
+        .await;
     let result = answer.map(|answer| decide(answer.status));
     let outcome = match &result {
         Ok(Decision::Allow) => Outcome::Allowed,
@@ -192,7 +195,7 @@ mod tests {
         let groups = ["system:authenticated".to_owned()];
         let body = SubjectAccessReview {
             api_version: "authorization.k8s.io/v1",
-            kind: REVIEW,
+            kind: REVIEW.as_str(),
             spec: Spec {
                 user: "u",
                 uid: "",

@@ -11,8 +11,8 @@
 //! - Size is bounded: past the capacity, expired answers go first, then the oldest. Pending
 //!   reviews are not evicted; their number is bounded by the server's in-flight requests.
 
-use crate::{Error, Result};
-use prometheus::IntCounter;
+use super::error::{ConfigError, KubeError};
+use crate::Counter;
 use ring::hmac;
 use std::collections::HashMap;
 use std::future::Future;
@@ -29,12 +29,9 @@ pub(crate) struct CacheKey([u8; 32]);
 pub(crate) struct KeyHasher(hmac::Key);
 
 impl KeyHasher {
-    pub(crate) fn random() -> Result<Self> {
+    pub(crate) fn random() -> Result<Self, ConfigError> {
         let key = hmac::Key::generate(hmac::HMAC_SHA256, &ring::rand::SystemRandom::new())
-            .map_err(|_| Error::Config {
-                field: "kube-auth cache",
-                reason: "the system random number generator failed (check /dev/urandom)".to_owned(),
-            })?;
+            .map_err(|_| ConfigError::Random)?;
         Ok(Self(key))
     }
 
@@ -53,7 +50,7 @@ impl KeyHasher {
 }
 
 /// A review answer, or the error shared by everyone who waited for it.
-pub(crate) type Shared<V> = std::result::Result<V, Arc<Error>>;
+pub(crate) type Shared<V> = Result<V, Arc<KubeError>>;
 
 enum Entry<V> {
     Ready { value: V, expires: Instant },
@@ -70,11 +67,11 @@ pub(crate) struct ReviewCache<V> {
     entries: Mutex<HashMap<CacheKey, Entry<V>>>,
     ttl: Duration,
     capacity: usize,
-    hits: IntCounter,
+    hits: Counter,
 }
 
 impl<V: Clone + Send + Sync + 'static> ReviewCache<V> {
-    pub(crate) fn new(ttl: Duration, capacity: usize, hits: IntCounter) -> Arc<Self> {
+    pub(crate) fn new(ttl: Duration, capacity: usize, hits: Counter) -> Arc<Self> {
         Arc::new(Self {
             entries: Mutex::new(HashMap::new()),
             ttl,
@@ -87,7 +84,7 @@ impl<V: Clone + Send + Sync + 'static> ReviewCache<V> {
     pub(crate) async fn get_or_fetch<F, Fut>(self: &Arc<Self>, key: CacheKey, fetch: F) -> Shared<V>
     where
         F: Fn() -> Fut,
-        Fut: Future<Output = Result<V>> + Send + 'static,
+        Fut: Future<Output = Result<V, KubeError>> + Send + 'static,
     {
         // Bounded: another turn only follows a review task that vanished without answering.
         for _ in 0..3 {
@@ -100,16 +97,13 @@ impl<V: Clone + Send + Sync + 'static> ReviewCache<V> {
                 return answer.clone();
             }
         }
-        Err(Arc::new(Error::KubeRequest {
-            review: "review",
-            source: "the review task ended without an answer".into(),
-        }))
+        Err(Arc::new(KubeError::Abandoned))
     }
 
     fn lookup<F, Fut>(self: &Arc<Self>, key: CacheKey, fetch: &F) -> Lookup<V>
     where
         F: Fn() -> Fut,
-        Fut: Future<Output = Result<V>> + Send + 'static,
+        Fut: Future<Output = Result<V, KubeError>> + Send + 'static,
     {
         let mut entries = self.lock();
         match entries.get(&key) {

@@ -1,73 +1,84 @@
-//! A small HTTPS/1.1 JSON client for the API server's review endpoints, on the hyper and
-//! rustls the server already uses (see the module docs for why not `kube`).
+//! A small HTTPS/1.1 JSON client for the API server's review endpoints: `hyper-util`'s pooled
+//! client over a rustls connector, on the hyper and rustls the server already uses (see the
+//! module docs for why not `kube`).
 
 use super::config::{AgentToken, ApiServerConfig, Secret, ServerUrl};
-use crate::{Error, Result};
+use super::error::{ConfigError, KubeError};
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
-use http::{Request, StatusCode};
+use http::{Request, StatusCode, Uri};
 use http_body_util::{BodyExt as _, Full, Limited};
-use hyper::client::conn::http1::{self, SendRequest};
-use hyper_util::rt::TokioIo;
+use hyper_util::client::legacy::connect::{Connected, Connection};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, RootCertStore};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::sync::{Arc, Mutex};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
 /// Idle connections kept for reuse; reviews are few (answers are cached), so a handful will do.
 const MAX_IDLE: usize = 4;
 
+/// How long an idle connection is kept: under the API server's own idle timeout (90 s in
+/// Go's `net/http`), so the pool rarely hands out a connection the server is closing.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// A review answer is a few hundred bytes; anything near this is not a review.
 const MAX_BODY: usize = 1 << 20;
 
-/// Posts reviews to one API server, with the agent's credentials and a deadline per review.
+/// Posts reviews to one API server, with the agent's credentials and a deadline per review,
+/// on `hyper-util`'s pooled client.
 pub(crate) struct ApiClient {
     server: ServerUrl,
-    server_name: ServerName<'static>,
-    tls: TlsConnector,
     token: AgentToken,
     timeout: Duration,
-    idle: Mutex<Vec<SendRequest<Full<Bytes>>>>,
+    client: Client<TlsConnect, Full<Bytes>>,
 }
 
 impl ApiClient {
-    pub(crate) fn new(config: ApiServerConfig, timeout: Duration) -> Result<Self> {
-        let tls_error = |source| Error::Tls {
-            field: "kube-auth client",
-            source,
-        };
+    pub(crate) fn new(config: ApiServerConfig, timeout: Duration) -> Result<Self, ConfigError> {
         let mut roots = RootCertStore::empty();
         for cert in config.roots {
-            roots.add(cert).map_err(tls_error)?;
+            roots.add(cert).map_err(ConfigError::Tls)?;
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .map_err(tls_error)?
+            .map_err(ConfigError::Tls)?
             .with_root_certificates(roots);
         let mut tls = match config.identity {
             Some(id) => builder
                 .with_client_auth_cert(id.certs, id.key)
-                .map_err(tls_error)?,
+                .map_err(ConfigError::Tls)?,
             None => builder.with_no_client_auth(),
         };
         tls.alpn_protocols = vec![b"http/1.1".to_vec()];
-        let server_name =
-            ServerName::try_from(config.server.host.clone()).map_err(|_| Error::Config {
-                field: "kube-auth server",
-                reason: format!("{:?} is not a valid host name", config.server.host),
-            })?;
-        Ok(Self {
-            server: config.server,
+        let server_name = ServerName::try_from(config.server.host.clone())
+            .map_err(|_| ConfigError::ServerName(config.server.host.clone()))?;
+        let connect = TlsConnect {
+            authority: Arc::from(config.server.authority.as_str()),
             server_name,
             tls: TlsConnector::from(Arc::new(tls)),
+        };
+        let client = Client::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(MAX_IDLE)
+            .pool_idle_timeout(IDLE_TIMEOUT)
+            .pool_timer(TokioTimer::new())
+            .build(connect);
+        Ok(Self {
+            server: config.server,
             token: config.token,
             timeout,
-            idle: Mutex::new(Vec::new()),
+            client,
         })
     }
 
@@ -79,18 +90,18 @@ impl ApiClient {
         path: &str,
         body: &Req,
         secret: Option<&str>,
-    ) -> Result<Resp> {
-        let json = |source| Error::KubeJson { review, source };
+    ) -> Result<Resp, KubeError> {
+        let json = |source| KubeError::Json { review, source };
         let body = serde_json::to_vec(body).map_err(json)?;
         let exchange = self.exchange(review, path, body);
         let (status, answer) = tokio::time::timeout(self.timeout, exchange)
             .await
-            .map_err(|_| Error::KubeTimeout {
+            .map_err(|_| KubeError::Timeout {
                 review,
                 timeout: self.timeout,
             })??;
         if !status.is_success() {
-            return Err(Error::KubeStatus {
+            return Err(KubeError::Status {
                 review,
                 status: status.as_u16(),
                 message: status_message(&answer, secret),
@@ -104,124 +115,146 @@ impl ApiClient {
         review: &'static str,
         path: &str,
         body: Vec<u8>,
-    ) -> Result<(StatusCode, Bytes)> {
-        let request_error = |source: Box<dyn std::error::Error + Send + Sync>| Error::KubeRequest {
+    ) -> Result<(StatusCode, Bytes), KubeError> {
+        let request_error = |source: Box<dyn std::error::Error + Send + Sync>| KubeError::Request {
             review,
             source,
         };
         let token = self.agent_token().await?;
+        let token = token.as_ref().map(bearer).transpose()?;
+        // An absolute URI: the pool is keyed by its scheme and authority (one API server).
+        let uri = format!(
+            "https://{}{}{path}",
+            self.server.authority, self.server.prefix
+        );
         let body = Bytes::from(body);
-        let request = || -> Result<Request<Full<Bytes>>> {
-            let mut request = Request::post(format!("{}{path}", self.server.prefix))
-                .header(header::HOST, self.server.authority.as_str())
+        let request = || {
+            let mut request = Request::post(uri.as_str())
                 .header(header::CONTENT_TYPE, "application/json")
                 .header(header::ACCEPT, "application/json")
                 .header(header::USER_AGENT, "antrea-metrics")
                 .body(Full::new(body.clone()))
                 .map_err(|err| request_error(err.into()))?;
             if let Some(token) = &token {
-                request
-                    .headers_mut()
-                    .insert(header::AUTHORIZATION, bearer(token)?);
+                (request.headers_mut()).insert(header::AUTHORIZATION, token.clone());
             }
-            Ok(request)
+            Ok::<_, KubeError>(request)
         };
-        let (mut sender, reused) = match self.pooled() {
-            Some(sender) => (sender, true),
-            None => (self.connect().await?, false),
-        };
-        let mut response = sender.send_request(request()?).await;
-        if reused && response.is_err() {
-            // An idle connection the server closed (a restart, an idle timeout). Reviews have
-            // no side effects, so sending one again on a new connection is safe.
-            sender = self.connect().await?;
-            response = sender.send_request(request()?).await;
+        // The pool resends by itself only a request that never started. A pooled connection
+        // the server closed while the request went out (a restart, an idle timeout) fails it
+        // after it started; reviews have no side effects, so it is sent once more, on a new
+        // connection. A connection that cannot be made is not retried.
+        let mut response = self.client.request(request()?).await;
+        if matches!(&response, Err(err) if !err.is_connect()) {
+            response = self.client.request(request()?).await;
         }
-        let response = response.map_err(|err| request_error(err.into()))?;
+        let response = response.map_err(|err| {
+            if err.is_connect() {
+                KubeError::Connect {
+                    server: self.server.url.clone(),
+                    source: err.into(),
+                }
+            } else {
+                request_error(err.into())
+            }
+        })?;
         let status = response.status();
         let answer = Limited::new(response.into_body(), MAX_BODY)
             .collect()
             .await
             .map_err(request_error)?
             .to_bytes();
-        // The whole answer was read, so the connection is ready for the next request.
-        if let Ok(mut idle) = self.idle.lock() {
-            if idle.len() < MAX_IDLE {
-                idle.push(sender);
-            }
-        }
         Ok((status, answer))
     }
 
     /// The agent's token, read from its file each time so a rotated token is used at once.
-    async fn agent_token(&self) -> Result<Option<Secret>> {
+    async fn agent_token(&self) -> Result<Option<Secret>, KubeError> {
         match &self.token {
             AgentToken::None => Ok(None),
             AgentToken::Fixed(token) => Ok(Some(token.clone())),
             AgentToken::File(path) => {
-                let text =
-                    tokio::fs::read_to_string(path)
-                        .await
-                        .map_err(|source| Error::ReadFile {
-                            field: "service account token",
-                            path: path.clone(),
-                            source,
-                        })?;
+                let text = tokio::fs::read_to_string(path).await.map_err(|source| {
+                    KubeError::TokenFile {
+                        path: path.clone(),
+                        source,
+                    }
+                })?;
                 Ok(Some(Secret::new(text.trim().to_owned())))
             }
         }
     }
+}
 
-    /// An idle connection that still looks usable.
-    fn pooled(&self) -> Option<SendRequest<Full<Bytes>>> {
-        // Bounded: each turn removes one idle connection.
-        while let Some(sender) = self.idle.lock().ok().and_then(|mut idle| idle.pop()) {
-            if sender.is_ready() {
-                return Some(sender);
-            }
-        }
-        None
+/// Opens the pool's connections: TCP to the API server, then TLS verifying it (the URI is
+/// ignored: the client talks to one server, whose TLS name may differ from the URL's host).
+#[derive(Clone)]
+struct TlsConnect {
+    authority: Arc<str>,
+    server_name: ServerName<'static>,
+    tls: TlsConnector,
+}
+
+impl tower_service::Service<Uri> for TlsConnect {
+    type Response = TokioIo<TlsConn>;
+    type Error = std::io::Error;
+    type Future = Pin<Box<dyn Future<Output = std::io::Result<Self::Response>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
     }
 
-    /// A new connection: TCP, TLS (verifying the API server), HTTP/1.1.
-    async fn connect(&self) -> Result<SendRequest<Full<Bytes>>> {
-        let connect_error = |source| Error::KubeConnect {
-            server: self.server.url.clone(),
-            source,
-        };
-        let tcp = TcpStream::connect(&self.server.authority)
-            .await
-            .map_err(connect_error)?;
-        let _ = tcp.set_nodelay(true);
-        let tls = self
-            .tls
-            .connect(self.server_name.clone(), tcp)
-            .await
-            .map_err(connect_error)?;
-        let (sender, connection) = http1::handshake(TokioIo::new(tls))
-            .await
-            .map_err(|source| Error::KubeConnect {
-                server: self.server.url.clone(),
-                source: std::io::Error::other(source),
-            })?;
-        // Drives the connection; it ends when the server closes it or the sender is dropped.
-        tokio::spawn(async move {
-            if let Err(err) = connection.await {
-                tracing::debug!(error = %err, "API server connection ended");
-            }
-        });
-        Ok(sender)
+    fn call(&mut self, _: Uri) -> Self::Future {
+        let this = self.clone();
+        Box::pin(async move {
+            let tcp = TcpStream::connect(&*this.authority).await?;
+            let _ = tcp.set_nodelay(true);
+            let tls = this.tls.connect(this.server_name, tcp).await?;
+            Ok(TokioIo::new(TlsConn(tls)))
+        })
     }
 }
 
-fn bearer(token: &Secret) -> Result<HeaderValue> {
-    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
-        Error::Config {
-            field: "service account token",
-            reason: "holds characters not allowed in an HTTP header (check the token file)"
-                .to_owned(),
-        }
-    })?;
+/// A TLS connection to the API server, as the pool needs it: hyper-util's `Connection` says
+/// how it was made (plain HTTP/1.1, the only protocol offered).
+struct TlsConn(TlsStream<TcpStream>);
+
+impl Connection for TlsConn {
+    fn connected(&self) -> Connected {
+        Connected::new()
+    }
+}
+
+impl AsyncRead for TlsConn {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for TlsConn {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+}
+
+fn bearer(token: &Secret) -> Result<HeaderValue, KubeError> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+        .map_err(|_| KubeError::TokenHeader)?;
     value.set_sensitive(true);
     Ok(value)
 }

@@ -1,7 +1,7 @@
 //! Where the Kubernetes API server is and how the agent proves who it is: in-cluster settings,
 //! a kubeconfig file, or explicit values.
 
-use crate::{Error, Result};
+use super::error::ConfigError;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::fmt;
@@ -77,8 +77,9 @@ impl ApiServerConfig {
     /// [`bearer_token`](Self::bearer_token) or [`bearer_token_file`](Self::bearer_token_file).
     ///
     /// # Errors
-    /// [`Error::Config`] for a URL that is not `https` or a bundle without certificates.
-    pub fn new(server: &str, ca_pem: &[u8]) -> Result<Self> {
+    /// [`ConfigError::ServerUrl`] for a URL that is not `https://host[:port]`,
+    /// [`ConfigError::CaNotPem`] or [`ConfigError::NoCa`] for a bundle without certificates.
+    pub fn new(server: &str, ca_pem: &[u8]) -> Result<Self, ConfigError> {
         Ok(Self {
             server: ServerUrl::parse(server)?,
             roots: parse_ca(ca_pem, "kube-auth CA bundle")?,
@@ -91,26 +92,10 @@ impl ApiServerConfig {
     /// token and CA bundle; the token file is re-read before every request as kubelet rotates it.
     ///
     /// # Errors
-    /// [`Error::Config`] outside a pod (the variables are unset), [`Error::ReadFile`] when the CA
-    /// bundle cannot be read.
-    pub fn in_cluster() -> Result<Self> {
+    /// [`ConfigError::EnvUnset`] outside a pod (the variables are unset),
+    /// [`ConfigError::ReadFile`] when the CA bundle cannot be read.
+    pub fn in_cluster() -> Result<Self, ConfigError> {
         InCluster::from_env()?.config()
-    }
-
-    /// The current context of the kubeconfig file at `path`, for running outside the cluster.
-    ///
-    /// # Errors
-    /// [`Error::ReadFile`], [`Error::Kubeconfig`] or [`Error::Config`] for an unusable file.
-    pub fn from_kubeconfig(path: impl AsRef<Path>) -> Result<Self> {
-        super::kubeconfig::load(path.as_ref(), None)
-    }
-
-    /// The context `context` of the kubeconfig file at `path`.
-    ///
-    /// # Errors
-    /// As [`from_kubeconfig`](Self::from_kubeconfig); also when the context does not exist.
-    pub fn from_kubeconfig_context(path: impl AsRef<Path>, context: &str) -> Result<Self> {
-        super::kubeconfig::load(path.as_ref(), Some(context))
     }
 
     /// Authenticates the agent with this fixed bearer token.
@@ -152,29 +137,23 @@ impl InCluster {
     /// ServiceAccount mount paths.
     ///
     /// # Errors
-    /// [`Error::Config`] when a variable is unset or the port is not a number.
-    pub fn from_env() -> Result<Self> {
+    /// [`ConfigError::EnvUnset`] when a variable is unset, [`ConfigError::EnvPort`] when the
+    /// port is not a number.
+    pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
-    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let var = |name: &'static str| {
             lookup(name)
                 .filter(|v| !v.is_empty())
-                .ok_or_else(|| Error::Config {
-                    field: name,
-                    reason:
-                        "unset: not running in a pod (use a kubeconfig file outside the cluster)"
-                            .to_owned(),
-                })
+                .ok_or(ConfigError::EnvUnset(name))
         };
         let host = var("KUBERNETES_SERVICE_HOST")?;
-        let port = var("KUBERNETES_SERVICE_PORT")?
+        let port = var("KUBERNETES_SERVICE_PORT")?;
+        let port = port
             .parse()
-            .map_err(|_| Error::Config {
-                field: "KUBERNETES_SERVICE_PORT",
-                reason: "not a port number".to_owned(),
-            })?;
+            .map_err(|_| ConfigError::EnvPort(port.chars().take(64).collect()))?;
         Ok(Self {
             host,
             port,
@@ -187,10 +166,11 @@ impl InCluster {
     /// client-go), the token before every request.
     ///
     /// # Errors
-    /// [`Error::ReadFile`] when the CA bundle or the token file cannot be read (checked now so
-    /// that a missing mount fails at startup, not at the first scrape), [`Error::Config`] for an
+    /// [`ConfigError::ReadFile`] when the CA bundle or the token file cannot be read (checked
+    /// now so that a missing mount fails at startup, not at the first scrape), as
+    /// [`ApiServerConfig::new`] for an
     /// unusable CA bundle or host.
-    pub fn config(&self) -> Result<ApiServerConfig> {
+    pub fn config(&self) -> Result<ApiServerConfig, ConfigError> {
         read_file("service account token", &self.token_file)?;
         let ca = read_file("kube-auth CA bundle", &self.ca_file)?;
         // An IPv6 literal needs brackets in a URL.
@@ -220,10 +200,10 @@ pub(crate) struct ServerUrl {
 }
 
 impl ServerUrl {
-    pub(crate) fn parse(url: &str) -> Result<Self> {
-        let bad = |reason: &str| Error::Config {
-            field: "kube-auth server",
-            reason: format!("{reason} (give an https://host[:port] URL)"),
+    pub(crate) fn parse(url: &str) -> Result<Self, ConfigError> {
+        let bad = |problem| ConfigError::ServerUrl {
+            url: url.chars().take(256).collect(),
+            problem,
         };
         let uri: http::Uri = url.parse().map_err(|_| bad("not a URL"))?;
         if uri.scheme_str() != Some("https") {
@@ -246,26 +226,23 @@ impl ServerUrl {
     }
 }
 
-pub(crate) fn read_file(field: &'static str, path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|source| Error::ReadFile {
+pub(crate) fn read_file(field: &'static str, path: &Path) -> Result<Vec<u8>, ConfigError> {
+    std::fs::read(path).map_err(|source| ConfigError::ReadFile {
         field,
         path: path.to_owned(),
         source,
     })
 }
 
-pub(crate) fn parse_ca(pem: &[u8], field: &'static str) -> Result<Vec<CertificateDer<'static>>> {
+pub(crate) fn parse_ca(
+    pem: &[u8],
+    field: &'static str,
+) -> Result<Vec<CertificateDer<'static>>, ConfigError> {
     let certs = CertificateDer::pem_slice_iter(pem)
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|err| Error::Config {
-            field,
-            reason: format!("not a PEM bundle: {err}"),
-        })?;
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|source| ConfigError::CaNotPem { field, source })?;
     if certs.is_empty() {
-        return Err(Error::Config {
-            field,
-            reason: "holds no certificate (give the cluster's CA in PEM)".to_owned(),
-        });
+        return Err(ConfigError::NoCa { field });
     }
     Ok(certs)
 }
@@ -287,12 +264,15 @@ mod tests {
         let ok = env(Some("10.96.0.1"), Some("443")).expect("valid settings");
         assert_eq!((ok.host.as_str(), ok.port), ("10.96.0.1", 443));
         assert_eq!(ok.token_file, Path::new(SERVICE_ACCOUNT_TOKEN_FILE));
-        assert!(matches!(env(None, Some("443")), Err(Error::Config { .. })));
-        assert!(matches!(env(Some("h"), None), Err(Error::Config { .. })));
         assert!(matches!(
-            env(Some("h"), Some("x")),
-            Err(Error::Config { .. })
+            env(None, Some("443")),
+            Err(ConfigError::EnvUnset("KUBERNETES_SERVICE_HOST"))
         ));
+        assert!(matches!(
+            env(Some("h"), None),
+            Err(ConfigError::EnvUnset("KUBERNETES_SERVICE_PORT"))
+        ));
+        assert!(matches!(env(Some("h"), Some("x")), Err(ConfigError::EnvPort(p)) if p == "x"));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! `insecure-skip-tls-verify` are refused: the agent must verify the API server it trusts.
 
 use super::config::{read_file, AgentToken, ApiServerConfig, ClientIdentity, Secret};
-use crate::{Error, Result};
+use super::error::ConfigError;
 use base64::Engine as _;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -66,18 +66,35 @@ struct User {
     auth_provider: Option<serde::de::IgnoredAny>,
 }
 
-fn invalid(reason: impl Into<String>) -> Error {
-    Error::Config {
-        field: "kubeconfig",
-        reason: reason.into(),
+// The kubeconfig constructors live here, with the parser, so that `config` does not depend on
+// this module (it only depends on `config`).
+impl ApiServerConfig {
+    /// The current context of the kubeconfig file at `path`, for running outside the cluster.
+    ///
+    /// # Errors
+    /// [`ConfigError::ReadFile`], [`ConfigError::Kubeconfig`] or another [`ConfigError`] for an
+    /// unusable file.
+    pub fn from_kubeconfig(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
+        load(path.as_ref(), None)
+    }
+
+    /// The context `context` of the kubeconfig file at `path`.
+    ///
+    /// # Errors
+    /// As [`from_kubeconfig`](Self::from_kubeconfig); [`ConfigError::NotInKubeconfig`] when the context does not exist.
+    pub fn from_kubeconfig_context(
+        path: impl AsRef<Path>,
+        context: &str,
+    ) -> Result<Self, ConfigError> {
+        load(path.as_ref(), Some(context))
     }
 }
 
 /// Loads `context` (or the current context) of the kubeconfig at `path`.
-pub(crate) fn load(path: &Path, context: Option<&str>) -> Result<ApiServerConfig> {
+pub(crate) fn load(path: &Path, context: Option<&str>) -> Result<ApiServerConfig, ConfigError> {
     let text = read_file("kubeconfig", path)?;
     let config: Kubeconfig =
-        serde_norway::from_slice(&text).map_err(|source| Error::Kubeconfig {
+        serde_norway::from_slice(&text).map_err(|source| ConfigError::Kubeconfig {
             path: path.to_owned(),
             source,
         })?;
@@ -85,14 +102,12 @@ pub(crate) fn load(path: &Path, context: Option<&str>) -> Result<ApiServerConfig
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     let name = context.unwrap_or(&config.current_context);
     if name.is_empty() {
-        return Err(invalid("no current-context (set one, or name a context)"));
+        return Err(ConfigError::NoCurrentContext);
     }
     let ctx = take(config.contexts, name, "context")?;
     let cluster = take(config.clusters, &ctx.cluster, "cluster")?;
     if cluster.insecure_skip_tls_verify {
-        return Err(invalid(
-            "insecure-skip-tls-verify is not supported (give certificate-authority)",
-        ));
+        return Err(ConfigError::InsecureSkipTlsVerify);
     }
     let ca = match (
         &cluster.certificate_authority_data,
@@ -100,11 +115,7 @@ pub(crate) fn load(path: &Path, context: Option<&str>) -> Result<ApiServerConfig
     ) {
         (Some(data), _) => decode(data, "certificate-authority-data")?,
         (None, Some(file)) => read_file("kubeconfig certificate-authority", &dir.join(file))?,
-        (None, None) => {
-            return Err(invalid(
-                "the cluster has no certificate-authority(-data) (system roots are not used)",
-            ))
-        }
+        (None, None) => return Err(ConfigError::NoCertificateAuthority),
     };
     let mut api = ApiServerConfig::new(&cluster.server, &ca)?;
     if let Some(name) = &cluster.tls_server_name {
@@ -116,26 +127,27 @@ pub(crate) fn load(path: &Path, context: Option<&str>) -> Result<ApiServerConfig
         take(config.users, &ctx.user, "user")?
     };
     if user.exec.is_some() || user.auth_provider.is_some() {
-        return Err(invalid(
-            "exec and auth-provider credential plugins are not supported (use a token, tokenFile or client certificate)",
-        ));
+        return Err(ConfigError::CredentialPlugin);
     }
     api.identity = identity(&user_files(&user, dir)?)?;
     api.token = match (user.token, user.token_file) {
         (Some(serde_norway::Value::String(token)), _) => AgentToken::Fixed(Secret::new(token)),
-        (Some(_), _) => return Err(invalid("the user's token is not a string (quote it)")),
+        (Some(_), _) => return Err(ConfigError::TokenNotText),
         (None, Some(file)) => AgentToken::File(dir.join(file)),
         (None, None) => AgentToken::None,
     };
     Ok(api)
 }
 
-fn take<T>(items: Vec<Named<T>>, name: &str, kind: &str) -> Result<T> {
+fn take<T>(items: Vec<Named<T>>, name: &str, kind: &'static str) -> Result<T, ConfigError> {
     items
         .into_iter()
         .find(|n| n.name == name)
         .map(|n| n.item)
-        .ok_or_else(|| invalid(format!("no {kind} named {name:?}")))
+        .ok_or_else(|| ConfigError::NotInKubeconfig {
+            kind,
+            name: name.to_owned(),
+        })
 }
 
 /// The client certificate and key, as PEM, from the `-data` fields or the files.
@@ -144,8 +156,11 @@ struct CertFiles {
     key: Option<Vec<u8>>,
 }
 
-fn user_files(user: &User, dir: &Path) -> Result<CertFiles> {
-    let pick = |data: &Option<String>, file: &Option<PathBuf>, field| -> Result<Option<Vec<u8>>> {
+fn user_files(user: &User, dir: &Path) -> Result<CertFiles, ConfigError> {
+    let pick = |data: &Option<String>,
+                file: &Option<PathBuf>,
+                field|
+     -> Result<Option<Vec<u8>>, ConfigError> {
         match (data, file) {
             (Some(data), _) => decode(data, field).map(Some),
             (None, Some(file)) => {
@@ -164,30 +179,25 @@ fn user_files(user: &User, dir: &Path) -> Result<CertFiles> {
     })
 }
 
-fn identity(files: &CertFiles) -> Result<Option<ClientIdentity>> {
+fn identity(files: &CertFiles) -> Result<Option<ClientIdentity>, ConfigError> {
     let (cert, key) = match (&files.cert, &files.key) {
         (None, None) => return Ok(None),
         (Some(cert), Some(key)) => (cert, key),
-        _ => {
-            return Err(invalid(
-                "give both client-certificate and client-key, or neither",
-            ))
-        }
+        _ => return Err(ConfigError::HalfClientIdentity),
     };
     let certs = CertificateDer::pem_slice_iter(cert)
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|err| invalid(format!("the client certificate is not PEM: {err}")))?;
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ConfigError::ClientCertificate)?;
     if certs.is_empty() {
-        return Err(invalid("the client certificate holds no certificate"));
+        return Err(ConfigError::NoClientCertificate);
     }
     // The key's parse error is not shown: it could quote key material.
-    let key = PrivateKeyDer::from_pem_slice(key)
-        .map_err(|_| invalid("the client key is not a PEM private key"))?;
+    let key = PrivateKeyDer::from_pem_slice(key).map_err(|_| ConfigError::ClientKey)?;
     Ok(Some(ClientIdentity { certs, key }))
 }
 
-fn decode(data: &str, field: &str) -> Result<Vec<u8>> {
+fn decode(data: &str, field: &'static str) -> Result<Vec<u8>, ConfigError> {
     base64::engine::general_purpose::STANDARD
         .decode(data.trim())
-        .map_err(|err| invalid(format!("{field} is not base64: {err}")))
+        .map_err(|source| ConfigError::Base64 { field, source })
 }

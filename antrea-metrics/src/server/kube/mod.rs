@@ -19,7 +19,7 @@
 //!     .anonymous(true)
 //!     .build()
 //!     .await?;
-//! server.serve(std::future::pending()).await
+//! Ok(server.serve(std::future::pending()).await?)
 //! # }
 //! ```
 //!
@@ -38,14 +38,15 @@ mod access_review;
 mod cache;
 mod client;
 mod config;
+mod error;
 mod kubeconfig;
 mod metrics;
 mod token_review;
 
 pub use config::{ApiServerConfig, InCluster, SERVICE_ACCOUNT_CA_FILE, SERVICE_ACCOUNT_TOKEN_FILE};
+pub use error::{ConfigError, KubeError};
 
 use super::{Authenticator, Authorizer};
-use crate::{Error, Result};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -144,18 +145,15 @@ impl KubeAuthBuilder {
     /// Validates the settings and prepares the client; connects on the first review.
     ///
     /// # Errors
-    /// [`Error::Config`] for a zero timeout or cache size, [`Error::Tls`] for an unusable CA
-    /// or client certificate, [`Error::Register`] when the metrics are already registered.
-    pub fn build(self) -> Result<KubeAuth> {
-        let config = |field, reason: &str| Error::Config {
-            field,
-            reason: reason.to_owned(),
-        };
+    /// [`ConfigError::ZeroTimeout`] or [`ConfigError::ZeroCacheSize`], [`ConfigError::Tls`]
+    /// for an unusable CA or client certificate, [`ConfigError::Metrics`] when the metrics are
+    /// already registered.
+    pub fn build(self) -> Result<KubeAuth, ConfigError> {
         if self.timeout.is_zero() {
-            return Err(config("kube-auth timeout", "must be more than zero"));
+            return Err(ConfigError::ZeroTimeout);
         }
         if self.cache_size == 0 {
-            return Err(config("kube-auth cache size", "must be at least 1"));
+            return Err(ConfigError::ZeroCacheSize);
         }
         let metrics = metrics::KubeMetrics::new(self.registry.as_ref())?;
         let client = Arc::new(client::ApiClient::new(self.api, self.timeout)?);

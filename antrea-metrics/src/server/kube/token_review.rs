@@ -2,14 +2,15 @@
 
 use super::cache::{KeyHasher, ReviewCache};
 use super::client::ApiClient;
-use super::metrics::{KubeMetrics, Outcome};
+use super::error::{ConfigError, KubeError};
+use super::metrics::{KubeMetrics, Outcome, Review};
 use crate::server::{Authentication, Authenticator, BackendError, BoxFuture, UserInfo};
-use crate::Result;
+use crate::LabelValue;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Instant;
 
-const REVIEW: &str = "TokenReview";
+const REVIEW: Review = Review::TokenReview;
 const PATH: &str = "/apis/authentication.k8s.io/v1/tokenreviews";
 
 #[derive(Serialize)]
@@ -70,7 +71,7 @@ impl TokenReviewer {
         audiences: Vec<String>,
         cache: (std::time::Duration, usize),
         metrics: KubeMetrics,
-    ) -> Result<Self> {
+    ) -> Result<Self, ConfigError> {
         Ok(Self {
             client,
             audiences: audiences.into(),
@@ -80,8 +81,8 @@ impl TokenReviewer {
         })
     }
 
-    async fn review(&self, token: &str) -> std::result::Result<Authentication, BackendError> {
-        let mut fields: Vec<&[u8]> = vec![REVIEW.as_bytes(), token.as_bytes()];
+    async fn review(&self, token: &str) -> Result<Authentication, BackendError> {
+        let mut fields: Vec<&[u8]> = vec![REVIEW.as_str().as_bytes(), token.as_bytes()];
         fields.extend(self.audiences.iter().map(|a| a.as_bytes()));
         let key = self.keys.key(&fields);
         let fetch = || {
@@ -104,7 +105,7 @@ impl Authenticator for TokenReviewer {
     fn authenticate<'a>(
         &'a self,
         token: Option<&'a str>,
-    ) -> BoxFuture<'a, std::result::Result<Authentication, BackendError>> {
+    ) -> BoxFuture<'a, Result<Authentication, BackendError>> {
         Box::pin(async move {
             match token {
                 // No token, no review: the server answers 401 (or, with anonymous requests
@@ -121,15 +122,15 @@ async fn ask(
     token: &str,
     audiences: &[String],
     metrics: &KubeMetrics,
-) -> Result<Authentication> {
+) -> Result<Authentication, KubeError> {
     let started = Instant::now();
     let body = TokenReview {
         api_version: "authentication.k8s.io/v1",
-        kind: REVIEW,
+        kind: REVIEW.as_str(),
         spec: Spec { token, audiences },
     };
     let answer = client
-        .post::<_, Answer>(REVIEW, PATH, &body, Some(token))
+        .post::<_, Answer>(REVIEW.as_str(), PATH, &body, Some(token))
         .await;
     let result = answer.map(|answer| decide(answer.status, audiences, token));
     let outcome = match &result {
@@ -202,7 +203,7 @@ mod tests {
     fn request_shape() {
         let body = TokenReview {
             api_version: "authentication.k8s.io/v1",
-            kind: REVIEW,
+            kind: REVIEW.as_str(),
             spec: Spec {
                 token: "t",
                 audiences: &[],

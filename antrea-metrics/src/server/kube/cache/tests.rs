@@ -4,7 +4,7 @@ use super::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn cache(ttl_ms: u64, capacity: usize) -> Arc<ReviewCache<u32>> {
-    let hits = IntCounter::new("hits", "cache hits").expect("valid counter");
+    let hits = crate::Counter::with_mode(crate::CounterMode::Plain);
     ReviewCache::new(Duration::from_millis(ttl_ms), capacity, hits)
 }
 
@@ -12,14 +12,14 @@ fn cache(ttl_ms: u64, capacity: usize) -> Arc<ReviewCache<u32>> {
 fn counting(
     calls: &Arc<AtomicUsize>,
     value: u32,
-) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = Result<u32>> + Send>> {
+) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = Result<u32, KubeError>> + Send>> {
     let calls = Arc::clone(calls);
     move || {
         calls.fetch_add(1, Ordering::SeqCst);
         Box::pin(async move {
             tokio::time::sleep(Duration::from_millis(100)).await;
             if value == 0 {
-                Err(Error::KubeTimeout {
+                Err(KubeError::Timeout {
                     review: "TokenReview",
                     timeout: Duration::from_millis(100),
                 })

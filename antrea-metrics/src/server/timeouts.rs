@@ -1,12 +1,17 @@
-//! The HTTP/1 request-head timeout (slowloris defence), timed from each head's first byte.
+//! The connection I/O timers, in one wrapper ([`Timed`]) so that reads and writes are
+//! forwarded once:
 //!
-//! hyper's own `header_read_timeout` starts when the previous response ends, so on a kept-alive
-//! connection it also bounds how long a client may stay quiet between requests: every
-//! connection idle for longer than the header timeout (10 s by default, while Prometheus scrapes
-//! every 15–60 s) was closed, and the idle timeout never applied. Like Go's
-//! `ReadHeaderTimeout`, this wrapper times the first head from the connection's start and each
-//! later head from its first byte, and stops at the empty line that ends the head. The idle time
-//! between requests is left to [`IdleTimeout`](super::limits::IdleTimeout).
+//! - The idle timeout fails reads and writes once no byte has moved in either direction for
+//!   its duration, which closes idle keep-alive connections of both HTTP versions (HTTP/2 pings
+//!   are not sent, so a quiet HTTP/2 connection does not stay open forever).
+//! - The HTTP/1 request-head timeout (slowloris defence) is timed from each head's first byte.
+//!   hyper's own `header_read_timeout` starts when the previous response ends, so on a
+//!   kept-alive connection it also bounds how long a client may stay quiet between requests:
+//!   every connection idle for longer than the header timeout (10 s by default, while
+//!   Prometheus scrapes every 15–60 s) was closed, and the idle timeout never applied. Like
+//!   Go's `ReadHeaderTimeout`, this times the first head from the connection's start and each
+//!   later head from its first byte, and stops at the empty line that ends the head; the time
+//!   between requests is the idle timeout's.
 
 use std::future::Future as _;
 use std::io;
@@ -33,9 +38,22 @@ enum State {
     Off,
 }
 
-/// Fails reads once a request head has taken longer than `timeout` to arrive.
-pub(crate) struct HeadTimeout<T> {
+/// A connection's I/O with its idle and request-head timers: a read or write fails with
+/// `TimedOut` once either runs out.
+pub(crate) struct Timed<T> {
     inner: T,
+    idle: Idle,
+    head: Head,
+}
+
+/// The idle timer: reset whenever a read or write makes progress.
+struct Idle {
+    timeout: Duration,
+    sleep: Pin<Box<Sleep>>,
+}
+
+/// The request-head timer and the state of the bytes read.
+struct Head {
     timeout: Duration,
     state: State,
     sleep: Pin<Box<Sleep>>,
@@ -43,11 +61,49 @@ pub(crate) struct HeadTimeout<T> {
     preface: Option<usize>,
 }
 
-impl<T> HeadTimeout<T> {
-    /// Times `inner`'s request heads; `http1` is false for a connection that negotiated h2.
-    pub(crate) fn new(inner: T, timeout: Duration, http1: bool) -> Self {
+impl<T> Timed<T> {
+    /// Times `inner`: idle for at most `idle`, each request head within `head` (`http1` is
+    /// false for a connection that negotiated h2, whose heads are not timed).
+    pub(crate) fn new(inner: T, idle: Duration, head: Duration, http1: bool) -> Self {
         Self {
             inner,
+            idle: Idle {
+                timeout: idle,
+                sleep: Box::pin(tokio::time::sleep(idle)),
+            },
+            head: Head::new(head, http1),
+        }
+    }
+
+    /// What a read or write that returned `poll` means for the timers: progress resets the
+    /// idle timer; waiting is cut short by whichever timer has run out.
+    fn check<R>(&mut self, cx: &mut Context<'_>, poll: Poll<io::Result<R>>) -> Poll<io::Result<R>> {
+        if poll.is_ready() {
+            let idle = &mut self.idle;
+            idle.sleep.as_mut().reset(Instant::now() + idle.timeout);
+            return poll;
+        }
+        if matches!(self.head.state, State::Head { .. })
+            && self.head.sleep.as_mut().poll(cx).is_ready()
+        {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "request head not received in time",
+            )));
+        }
+        match self.idle.sleep.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "connection idle for too long",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl Head {
+    fn new(timeout: Duration, http1: bool) -> Self {
+        Self {
             timeout,
             state: if http1 {
                 State::Head {
@@ -59,6 +115,13 @@ impl<T> HeadTimeout<T> {
             },
             sleep: Box::pin(tokio::time::sleep(timeout)),
             preface: Some(0),
+        }
+    }
+
+    /// A response (or part of one) went out: the request is answered.
+    fn wrote(&mut self, poll: &Poll<io::Result<usize>>) {
+        if self.state == State::Request && matches!(poll, Poll::Ready(Ok(n)) if *n > 0) {
+            self.state = State::Idle;
         }
     }
 
@@ -101,7 +164,7 @@ fn next(line: usize, lines: bool, byte: u8) -> State {
     }
 }
 
-impl<T: AsyncRead + Unpin> AsyncRead for HeadTimeout<T> {
+impl<T: AsyncRead + Unpin> AsyncRead for Timed<T> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -109,49 +172,30 @@ impl<T: AsyncRead + Unpin> AsyncRead for HeadTimeout<T> {
     ) -> Poll<io::Result<()>> {
         let this = &mut *self;
         let before = buf.filled().len();
-        match Pin::new(&mut this.inner).poll_read(cx, buf) {
-            Poll::Ready(Ok(())) => {
-                if this.state != State::Off {
-                    this.saw(&buf.filled()[before..]);
-                }
-                Poll::Ready(Ok(()))
-            }
-            Poll::Pending if matches!(this.state, State::Head { .. }) => {
-                match this.sleep.as_mut().poll(cx) {
-                    Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        "request head not received in time",
-                    ))),
-                    Poll::Pending => Poll::Pending,
-                }
-            }
-            other => other,
+        let poll = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if matches!(poll, Poll::Ready(Ok(()))) && this.head.state != State::Off {
+            this.head.saw(&buf.filled()[before..]);
         }
+        this.check(cx, poll)
     }
 }
 
-impl<T: AsyncWrite + Unpin> HeadTimeout<T> {
-    /// A response (or part of one) went out: the request is answered.
-    fn wrote(&mut self, poll: &Poll<io::Result<usize>>) {
-        if self.state == State::Request && matches!(poll, Poll::Ready(Ok(n)) if *n > 0) {
-            self.state = State::Idle;
-        }
-    }
-}
-
-impl<T: AsyncWrite + Unpin> AsyncWrite for HeadTimeout<T> {
+impl<T: AsyncWrite + Unpin> AsyncWrite for Timed<T> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let poll = Pin::new(&mut self.inner).poll_write(cx, buf);
-        self.wrote(&poll);
-        poll
+        let this = &mut *self;
+        let poll = Pin::new(&mut this.inner).poll_write(cx, buf);
+        this.head.wrote(&poll);
+        this.check(cx, poll)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
+        let this = &mut *self;
+        let poll = Pin::new(&mut this.inner).poll_flush(cx);
+        this.check(cx, poll)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -163,9 +207,10 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for HeadTimeout<T> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let poll = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
-        self.wrote(&poll);
-        poll
+        let this = &mut *self;
+        let poll = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        this.head.wrote(&poll);
+        this.check(cx, poll)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -179,6 +224,8 @@ mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     const T: Duration = Duration::from_secs(5);
+    /// Longer than any test waits, so only the head timer fires.
+    const IDLE: Duration = Duration::from_secs(3600);
 
     async fn read_some<S: AsyncRead + Unpin>(io: &mut S) -> io::Result<usize> {
         let mut buf = [0u8; 256];
@@ -188,7 +235,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn an_unfinished_head_times_out() {
         let (client, mut peer) = tokio::io::duplex(1024);
-        let mut io = HeadTimeout::new(client, T, true);
+        let mut io = Timed::new(client, IDLE, T, true);
         peer.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
             .await
             .unwrap();
@@ -200,7 +247,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn idle_between_requests_is_not_timed_but_the_next_head_is() {
         let (client, mut peer) = tokio::io::duplex(1024);
-        let mut io = HeadTimeout::new(client, T, true);
+        let mut io = Timed::new(client, IDLE, T, true);
         peer.write_all(b"GET / HTTP/1.1\nHost: x\n\n")
             .await
             .unwrap();
@@ -218,22 +265,44 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn leading_empty_lines_do_not_end_a_head() {
         let (client, mut peer) = tokio::io::duplex(1024);
-        let mut io = HeadTimeout::new(client, T, true);
+        let mut io = Timed::new(client, IDLE, T, true);
         peer.write_all(b"\r\n\r\nGET / HTTP/1.1\r\n").await.unwrap();
         read_some(&mut io).await.unwrap();
-        assert!(matches!(io.state, State::Head { .. }));
+        assert!(matches!(io.head.state, State::Head { .. }));
         assert!(read_some(&mut io).await.is_err());
     }
 
     #[tokio::test(start_paused = true)]
     async fn http2_is_not_timed() {
         let (client, mut peer) = tokio::io::duplex(1024);
-        let mut io = HeadTimeout::new(client, T, true);
+        let mut io = Timed::new(client, IDLE, T, true);
         peer.write_all(H2_PREFACE).await.unwrap();
         read_some(&mut io).await.unwrap();
-        assert_eq!(io.state, State::Off);
+        assert_eq!(io.head.state, State::Off);
         let quiet = tokio::time::timeout(T * 10, read_some(&mut io)).await;
         assert!(quiet.is_err());
-        assert_eq!(HeadTimeout::new(peer, T, false).state, State::Off);
+        assert_eq!(Timed::new(peer, IDLE, T, false).head.state, State::Off);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn idle_connection_times_out() {
+        let (client, _peer) = tokio::io::duplex(64);
+        let mut io = Timed::new(client, T, T * 100, false);
+        let err = read_some(&mut io).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(err.to_string(), "connection idle for too long");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn bytes_moving_keep_the_idle_timer_off() {
+        let (client, mut peer) = tokio::io::duplex(1024);
+        let mut io = Timed::new(client, T, T, false);
+        for _ in 0..5 {
+            tokio::time::sleep(T / 2).await;
+            peer.write_all(b"x").await.unwrap();
+            read_some(&mut io).await.unwrap();
+        }
+        let err = read_some(&mut io).await.unwrap_err();
+        assert_eq!(err.to_string(), "connection idle for too long");
     }
 }

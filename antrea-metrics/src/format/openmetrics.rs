@@ -1,0 +1,232 @@
+//! OpenMetrics 1.0.0 text: a component's families written from their series (as the text
+//! format is), and a registry's from its gathered families.
+//!
+//! What differs from the text format 0.0.4, as the OpenMetrics specification requires:
+//! - a counter family's name has no `_total`, and its sample is `<family>_total`: Antrea's
+//!   `antrea_agent_ovs_flow_ops_count` becomes the series `antrea_agent_ovs_flow_ops_count_total`
+//!   in Prometheus (why OpenMetrics is off unless the server enables it);
+//! - `_created` samples are left out (allowed: nothing here records creation times);
+//! - `le` bounds are canonical numbers (`1.0`, not `1`); HELP escapes `"` too;
+//! - the exposition ends with `# EOF` ([`crate::exposition::encode_all`] writes it).
+
+use super::proto::{self, MetricType};
+use crate::family::Head;
+use crate::text::{write_count, write_float, write_label_set, write_label_value, Dialect};
+
+/// What one of a component's families needs to be written in OpenMetrics through the text
+/// format's series writer: its header lines, its OpenMetrics name, and canonical `le` values.
+pub(crate) struct FamilyText<'a> {
+    /// The `# TYPE` and `# HELP` lines.
+    pub(crate) header: Vec<u8>,
+    name: &'a str,
+    le_values: Vec<Box<str>>,
+}
+
+impl<'a> FamilyText<'a> {
+    /// The family of `head`, exposed as `name`.
+    pub(crate) fn new(head: &Head, name: &'a str) -> Self {
+        let kind = super::protobuf::proto_type(head.desc.metric_type);
+        let mut header = Vec::with_capacity(name.len() * 2 + head.help.len() + 24);
+        let name = write_header(&mut header, name, kind, Some(&head.help));
+        // Canonical numbers: `1.0`, not the text format's `1`.
+        let le_values = (head.le_values.iter())
+            .map(|le| {
+                let mut s = Vec::with_capacity(24);
+                write_canonical(&mut s, le.parse().unwrap_or(f64::INFINITY));
+                String::from_utf8_lossy(&s).into()
+            })
+            .collect();
+        FamilyText {
+            header,
+            name,
+            le_values,
+        }
+    }
+
+    /// How the series are written: counter samples get `_total` back.
+    pub(crate) fn dialect(&self) -> Dialect<'_> {
+        Dialect {
+            name: self.name,
+            counter_suffix: "_total",
+            le_values: &self.le_values,
+        }
+    }
+}
+
+/// The `# TYPE` and `# HELP` lines of a family named `name`; returns the family's OpenMetrics
+/// name (without `_total` for a counter: its samples get it back).
+fn write_header<'a>(
+    out: &mut Vec<u8>,
+    name: &'a str,
+    kind: MetricType,
+    help: Option<&str>,
+) -> &'a str {
+    let family = match kind {
+        MetricType::Counter => name.strip_suffix("_total").unwrap_or(name),
+        _ => name,
+    };
+    out.extend_from_slice(b"# TYPE ");
+    out.extend_from_slice(family.as_bytes());
+    out.extend_from_slice(match kind {
+        MetricType::Counter => b" counter\n".as_slice(),
+        MetricType::Gauge => b" gauge\n",
+        MetricType::Summary => b" summary\n",
+        MetricType::Histogram => b" histogram\n",
+        MetricType::GaugeHistogram => b" gaugehistogram\n",
+        MetricType::Untyped => b" unknown\n",
+    });
+    if let Some(help) = help.filter(|h| !h.is_empty()) {
+        out.extend_from_slice(b"# HELP ");
+        out.extend_from_slice(family.as_bytes());
+        out.push(b' ');
+        // The label-value escapes (backslash, quote, newline) are the HELP escapes here.
+        write_label_value(out, help);
+        out.push(b'\n');
+    }
+    family
+}
+
+/// Appends each family of `families`.
+pub(crate) fn write_families(
+    out: &mut Vec<u8>,
+    families: impl Iterator<Item = proto::MetricFamily>,
+) {
+    families.for_each(|mf| write_family(out, &mf));
+}
+
+/// Appends one gathered family.
+pub(crate) fn write_family(out: &mut Vec<u8>, mf: &proto::MetricFamily) {
+    let family = write_header(out, mf.name(), mf.r#type(), mf.help.as_deref());
+    for m in &mf.metric {
+        let line = Line { family, m };
+        if let Some(c) = &m.counter {
+            line.sample(out, "_total", None, |o| write_float(o, c.value()));
+        }
+        if let Some(g) = &m.gauge {
+            line.sample(out, "", None, |o| write_float(o, g.value()));
+        }
+        if let Some(u) = &m.untyped {
+            line.sample(out, "", None, |o| write_float(o, u.value()));
+        }
+        if let Some(s) = &m.summary {
+            for q in &s.quantile {
+                let extra = Some(("quantile", q.quantile()));
+                line.sample(out, "", extra, |o| write_float(o, q.value()));
+            }
+            line.sample(out, "_sum", None, |o| write_float(o, s.sample_sum()));
+            line.sample(out, "_count", None, |o| write_count(o, s.sample_count()));
+        }
+        if let Some(h) = &m.histogram {
+            for b in h.bucket.iter().filter(|b| b.upper_bound() != f64::INFINITY) {
+                let extra = Some(("le", b.upper_bound()));
+                line.sample(out, "_bucket", extra, |o| {
+                    write_count(o, b.cumulative_count())
+                });
+            }
+            let inf = Some(("le", f64::INFINITY));
+            line.sample(out, "_bucket", inf, |o| write_count(o, h.sample_count()));
+            line.sample(out, "_sum", None, |o| write_float(o, h.sample_sum()));
+            line.sample(out, "_count", None, |o| write_count(o, h.sample_count()));
+        }
+    }
+}
+
+/// The samples of one series.
+struct Line<'a> {
+    family: &'a str,
+    m: &'a proto::Metric,
+}
+
+impl Line<'_> {
+    fn sample(
+        &self,
+        out: &mut Vec<u8>,
+        suffix: &str,
+        extra: Option<(&str, f64)>,
+        value: impl FnOnce(&mut Vec<u8>),
+    ) {
+        out.extend_from_slice(self.family.as_bytes());
+        out.extend_from_slice(suffix.as_bytes());
+        let labels = self.m.label.iter().map(|l| (l.name(), l.value()));
+        write_label_set(out, labels, extra, write_canonical);
+        out.push(b' ');
+        value(out);
+        if let Some(ms) = self.m.timestamp_ms {
+            // OpenMetrics timestamps are seconds.
+            out.push(b' ');
+            write_float(out, ms as f64 / 1000.0);
+        }
+        out.push(b'\n');
+    }
+}
+
+/// A canonical number for `le` and `quantile`: integers get a `.0` (`1.0`, `100000.0`).
+fn write_canonical(out: &mut Vec<u8>, v: f64) {
+    if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e15 {
+        out.extend_from_slice(format!("{v:.1}").as_bytes());
+    } else {
+        write_float(out, v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::proto::{Bucket, Counter, Histogram, LabelPair, Metric, MetricFamily};
+
+    #[test]
+    fn counters_lose_total_in_the_family_and_keep_it_in_the_sample() {
+        let mf = MetricFamily {
+            name: Some("requests_total".into()),
+            help: Some("Say \"hi\"\\now".into()),
+            r#type: Some(MetricType::Counter as i32),
+            metric: vec![Metric {
+                label: vec![LabelPair {
+                    name: Some("code".into()),
+                    value: Some("2\"00".into()),
+                }],
+                counter: Some(Counter { value: Some(3.0) }),
+                ..Default::default()
+            }],
+        };
+        let mut out = Vec::new();
+        write_family(&mut out, &mf);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "# TYPE requests counter\n# HELP requests Say \\\"hi\\\"\\\\now\nrequests_total{code=\"2\\\"00\"} 3\n"
+        );
+    }
+
+    #[test]
+    fn histogram_bounds_are_canonical() {
+        let mf = MetricFamily {
+            name: Some("lat".into()),
+            r#type: Some(MetricType::Histogram as i32),
+            metric: vec![Metric {
+                histogram: Some(Histogram {
+                    sample_count: Some(2),
+                    sample_sum: Some(1.5),
+                    bucket: vec![
+                        Bucket {
+                            cumulative_count: Some(1),
+                            upper_bound: Some(0.5),
+                        },
+                        Bucket {
+                            cumulative_count: Some(2),
+                            upper_bound: Some(1.0),
+                        },
+                    ],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        write_family(&mut out, &mf);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "# TYPE lat histogram\nlat_bucket{le=\"0.5\"} 1\nlat_bucket{le=\"1.0\"} 2\nlat_bucket{le=\"+Inf\"} 2\nlat_sum 1.5\nlat_count 2\n"
+        );
+    }
+}
