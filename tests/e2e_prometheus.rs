@@ -16,29 +16,12 @@ use suite::BoxError;
 
 /// Every wait of this test: polled every 250 ms, given up after 60 s.
 const DEADLINE: Duration = Duration::from_secs(60);
-const POLL: Duration = Duration::from_millis(250);
 
 const WRONG_TOKEN_JOB: &str = "antrea-agents-wrong-token";
 
-/// Polls `check` until it returns `Ok(true)`, for at most [`DEADLINE`]; the last error or
-/// `what` on timeout.
-fn wait_until(
-    what: &str,
-    mut check: impl FnMut() -> Result<bool, BoxError>,
-) -> Result<(), BoxError> {
-    let deadline = Instant::now() + DEADLINE;
-    let mut last = String::new();
-    loop {
-        match check() {
-            Ok(true) => return Ok(()),
-            Ok(false) => {}
-            Err(e) => last = e.to_string(),
-        }
-        if Instant::now() > deadline {
-            return Err(format!("timed out after {DEADLINE:?} waiting for {what} {last}").into());
-        }
-        std::thread::sleep(POLL);
-    }
+/// Polls `check` until it returns `Ok(true)`, for at most [`DEADLINE`].
+fn wait_until(what: &str, check: impl FnMut() -> Result<bool, BoxError>) -> Result<(), BoxError> {
+    suite::prom::wait_until(what, DEADLINE, check)
 }
 
 fn repo_file(rel: &str) -> String {

@@ -105,6 +105,28 @@ impl Drop for Prometheus {
     }
 }
 
+/// Polls `check` every 250 ms until it returns `Ok(true)`, for at most `deadline`; on timeout,
+/// an error naming `what` with the last error `check` returned.
+pub fn wait_until(
+    what: &str,
+    deadline: Duration,
+    mut check: impl FnMut() -> Result<bool, BoxError>,
+) -> Result<(), BoxError> {
+    let end = Instant::now() + deadline;
+    let mut last = String::new();
+    loop {
+        match check() {
+            Ok(true) => return Ok(()),
+            Ok(false) => {}
+            Err(e) => last = e.to_string(),
+        }
+        if Instant::now() > end {
+            return Err(format!("timed out after {deadline:?} waiting for {what} {last}").into());
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
 /// A plain HTTP/1.0 GET (Prometheus then answers without chunking and closes): status, body.
 fn get(addr: SocketAddr, path: &str) -> Result<(u16, String), BoxError> {
     let mut stream = TcpStream::connect_timeout(&addr, REQUEST_TIMEOUT)?;
