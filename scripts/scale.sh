@@ -7,17 +7,18 @@
 #   samples per scrape | Prometheus head series | Prometheus RSS | Prometheus CPU per scrape
 #
 # Per run: the fleet starts and steps alone for IDLE seconds (its stepping CPU, subtracted from
-# the per-scrape figure), Prometheus starts and settles for WARMUP seconds (targets discovered,
+# the per-scrape figure; as long as the measured window by default, for the 10 ms tick
+# resolution of /proc/PID/stat), Prometheus starts and settles for WARMUP seconds (targets discovered,
 # first scrapes), then MEASURE seconds are measured. Scrape durations are every sample of
 # Prometheus' own `scrape_duration_seconds` in that window.
 #
 # Usage: scripts/scale.sh [NODES...]          (default: 10 100 1000)
-# Environment: IDLE (default 20), WARMUP (30), MEASURE (120), BASE_PORT (20000), SEED (1).
+# Environment: IDLE (default 120), WARMUP (30), MEASURE (120), BASE_PORT (20000), SEED (1).
 # Needs cargo, Debian's prometheus, curl and python3 (scripts/install-test-deps.sh).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-idle="${IDLE:-20}"
+idle="${IDLE:-120}"
 warmup="${WARMUP:-30}"
 measure="${MEASURE:-120}"
 base_port="${BASE_PORT:-20000}"
@@ -45,14 +46,25 @@ stop() {
     fleet_pid=""
     return 0
 }
-trap 'stop; rm -rf "$tmp"' EXIT
+# On failure, the last lines the fleet and Prometheus logged say why.
+on_exit() {
+    local status=$? log
+    if ((status != 0)); then
+        for log in "$tmp"/*/fleet.err "$tmp"/*/prometheus.log; do
+            [[ -s "$log" ]] && { printf 'scale: == %s\n' "$log" >&2; tail -n 20 "$log" >&2; }
+        done
+    fi
+    stop
+    rm -rf "$tmp"
+}
+trap on_exit EXIT
 
 # cpu_ns PID: user + system CPU of a process, threads that have exited included, in
 # nanoseconds; /proc/PID/stat counts it in clock ticks (10 ms), which over a 120 s window is
 # well under the figures measured. (Summing the live threads' schedstat is finer but loses the
 # time of threads that exit, as a Go runtime's or tokio's blocking threads do.)
 ticks_ns=$((1000000000 / $(getconf CLK_TCK)))
-cpu_ns() { awk -v t="$ticks_ns" '{ printf "%d\n", ($14 + $15) * t }' "/proc/$1/stat"; }
+cpu_ns() { awk -v t="$ticks_ns" '{ printf "%.0f\n", ($14 + $15) * t }' "/proc/$1/stat"; }
 # rss_kib PID
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
