@@ -15,12 +15,12 @@ CONNECTIONS=${CONNECTIONS:-1,16,64}
 step() { printf '\n==> %s\n' "$*" >&2; }
 
 step "build"
-cargo build --release --benches --examples
+cargo build --release --workspace --bins --benches --examples
 [ -x target/go-reference/antrea-ref ] || "$shared/go-reference/build.sh" target/go-reference
 
 step "criterion: hot_paths, contention, scrape"
 rm -rf target/criterion
-cargo bench --bench hot_paths --bench contention --bench scrape 2>&1 | tee "$out/criterion.log"
+cargo bench -p antrea-metrics-bench --bench hot_paths --bench contention --bench scrape 2>&1 | tee "$out/criterion.log"
 
 step "client_golang hot paths (perf-go)"
 spec="$(cd "$shared/spec" && pwd)/antrea-metrics.json"
@@ -47,7 +47,7 @@ wait_port() {
 }
 
 load() { # label port pid
-  target/release/examples/scrape-load --addr "127.0.0.1:$2" --ca "$tmp/ca-$1.pem" \
+  target/release/scrape-load --addr "127.0.0.1:$2" --ca "$tmp/ca-$1.pem" \
     --token-file "$tmp/token" --connections "$CONNECTIONS" --seconds "$LOAD_SECONDS" \
     --label "$1" --pid "$3" | tee -a "$out/server.log"
 }
@@ -61,9 +61,9 @@ wait_port $port
 load antrea-ref $port "${pids[-1]}"
 kill "${pids[-1]}"
 
-if [ -x target/release/examples/perf-serve ]; then
+if [ -x target/release/perf-serve ]; then
   port=18351
-  target/release/examples/perf-serve --listen "127.0.0.1:$port" --token-file "$tmp/token" \
+  target/release/perf-serve --listen "127.0.0.1:$port" --token-file "$tmp/token" \
     --write-ca "$tmp/ca-ours.pem" > "$out/perf-serve.log" 2>&1 &
   pids+=($!)
   wait_port $port
@@ -83,4 +83,4 @@ load sim-agent $port "${pids[-1]}"
 kill "${pids[-1]}"
 
 step "tables"
-target/release/examples/bench-report target/criterion "$out" | tee "$out/tables.md"
+target/release/bench-report target/criterion "$out" | tee "$out/tables.md"

@@ -44,13 +44,59 @@ fn exposition_prints_each_golden_file() {
 }
 
 #[test]
+fn exposition_ovs_connected_adds_a_zero_series_per_pipeline_table() {
+    for profile in ["latest", "v1.11"] {
+        let out = example("exposition")
+            .args([
+                "--component",
+                "agent",
+                "--profile",
+                profile,
+                "--ovs-connected",
+            ])
+            .output()
+            .expect("run exposition");
+        assert!(out.status.success(), "{profile}: {out:?}");
+        let text = String::from_utf8(out.stdout).expect("utf-8");
+        let tables: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("antrea_agent_ovs_flow_count{"))
+            .collect();
+        assert_eq!(tables.len(), 29, "{profile}");
+        assert!(tables.iter().all(|l| l.ends_with("} 0")), "{profile}");
+        let named = tables.iter().filter(|l| l.contains("table_name=")).count();
+        assert_eq!(named, if profile == "latest" { 29 } else { 0 });
+        let golden = root(&format!("tests/data/golden/agent-{profile}.prom"));
+        let rest: String = text
+            .split_inclusive('\n')
+            .filter(|l| !l.contains("antrea_agent_ovs_flow_count"))
+            .collect();
+        assert_eq!(
+            rest, golden,
+            "{profile}: the rest is the startup exposition"
+        );
+    }
+    let out = example("exposition")
+        .args(["--component", "controller", "--ovs-connected"])
+        .output()
+        .expect("run exposition");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
 fn exposition_rejects_bad_arguments() {
     let out = example("exposition")
         .args(["--profile", "v9"])
         .output()
         .expect("run exposition");
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown profile \"v9\""));
+    // A sentence, not a Debug dump, then the usage.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("error: unknown profile \"v9\""),
+        "{stderr}"
+    );
     assert!(out.stdout.is_empty());
 }
 

@@ -134,7 +134,10 @@ async fn sharded_counters_are_exact_under_concurrent_updates() -> Result<(), Box
 
 async fn exact_under_concurrency(counters: CounterMode) -> Result<(), BoxError> {
     let registry = prometheus::Registry::new();
-    let agent = AgentMetrics::register_with(&registry, Profile::Latest, counters)?;
+    let agent = AgentMetrics::builder()
+        .profile(Profile::Latest)
+        .counters(counters)
+        .register(&registry)?;
     let server = Running::start(serve::builder()?.registry(registry)).await?;
     let config = client::config(server.ca()?)?;
     let scrapes = Arc::new(AtomicUsize::new(0));

@@ -5,7 +5,7 @@
 //! is seen by the very next connection and no test waits for a reload.
 
 use antrea_metrics::server::{StaticTokens, TlsSource};
-use antrea_metrics::{Error, Exposition};
+use antrea_metrics::{Exposition, MetricsError};
 use prometheus::Registry;
 use std::path::Path;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -169,9 +169,9 @@ const FAIL: u8 = 1;
 const PANIC: u8 = 2;
 
 impl Exposition for Flaky {
-    fn encode_text(&self, out: &mut Vec<u8>) -> antrea_metrics::Result<()> {
+    fn encode_text(&self, out: &mut Vec<u8>) -> Result<(), antrea_metrics::MetricsError> {
         match self.0.load(Ordering::Relaxed) {
-            FAIL => Err(Error::Encode(prometheus::Error::Msg(
+            FAIL => Err(MetricsError::Encode(prometheus::Error::Msg(
                 "collector <secret-detail> failed".to_owned(),
             ))),
             PANIC => panic!("a collector panicked (deliberately, in a test)"),
@@ -198,7 +198,7 @@ fn requests(registry: &Registry, code: &str) -> f64 {
                     .iter()
                     .any(|l| l.name() == "path" && l.value() == "/metrics")
         })
-        .map(|m| m.get_counter().get_value())
+        .map(|m| m.counter.value())
         .sum()
 }
 

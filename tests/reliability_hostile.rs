@@ -29,7 +29,7 @@ fn server_counter(registry: &Registry, name: &str) -> f64 {
         .iter()
         .filter(|family| family.name() == name)
         .flat_map(|family| family.get_metric())
-        .map(|metric| metric.get_counter().get_value())
+        .map(|metric| metric.counter.value())
         .sum()
 }
 
@@ -263,7 +263,7 @@ async fn too_many_header_fields_get_431_whole_or_split() -> Result<(), BoxError>
 }
 
 #[tokio::test]
-async fn connections_over_the_limit_are_closed_at_accept() -> Result<(), BoxError> {
+async fn connections_over_the_limit_evict_the_longest_idle() -> Result<(), BoxError> {
     let (server, registry) = start_with_metrics(serve::builder()?.max_connections(4)).await?;
     let config = client::config(server.ca()?)?;
     let mut held = Vec::new();
@@ -273,29 +273,30 @@ async fn connections_over_the_limit_are_closed_at_accept() -> Result<(), BoxErro
         assert_eq!(conn.get("/metrics", Some(TOKEN)).await?.status, 200);
         held.push(conn);
     }
+    // Three more, each scraping: each closes the held connection idle the longest.
     for _ in 0..3 {
-        assert!(client::connect(server.addr, config.clone()).await.is_err());
+        let mut conn = KeepAlive::connect(server.addr, config.clone()).await?;
+        assert_eq!(conn.get("/metrics", Some(TOKEN)).await?.status, 200);
+        held.push(conn);
     }
+    let mut held = held.into_iter();
+    for evicted in held.by_ref().take(3) {
+        evicted.closed_within(DROP_LIMIT).await?;
+    }
+    let counter = |name| server_counter(&registry, name);
     assert_eq!(
-        server_counter(
-            &registry,
-            "antrea_metrics_server_connections_rejected_total"
-        ),
+        counter("antrea_metrics_server_connections_evicted_total"),
         3.0
     );
-    // The held connections still work while the limit turns others away.
-    assert_eq!(held[0].get("/metrics", Some(TOKEN)).await?.status, 200);
-    drop(held);
-    // The slots come back once the server has seen the closes; poll for it (bounded).
-    let mut last = Err::<(), BoxError>("not tried".into());
-    for _ in 0..50 {
-        last = assert_serves(&server).await;
-        if last.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(
+        counter("antrea_metrics_server_connections_rejected_total"),
+        0.0
+    );
+    // The connection idle the shortest and the newcomers keep working.
+    for mut conn in held {
+        assert_eq!(conn.get("/metrics", Some(TOKEN)).await?.status, 200);
     }
-    last?;
+    assert_serves(&server).await?;
     server.stop().await
 }
 
@@ -314,11 +315,21 @@ async fn scrapes_over_the_in_flight_limit_get_503() -> Result<(), BoxError> {
         held.push(tokio::spawn(async move {
             conn.get("/metrics", Some(TOKEN)).await.map(|r| r.status)
         }));
-        tokio::time::timeout(DROP_LIMIT, entered.recv())
-            .await?
-            .ok_or("gate dropped")?;
     }
-    let third = client::get_with_token(server.addr, config, "/metrics", TOKEN).await?;
+    // Both wait on one collection (the gate sees only the first). Until the second has reached
+    // the server, a third scrape takes the free slot and gives up after its 0.2 s.
+    tokio::time::timeout(DROP_LIMIT, entered.recv())
+        .await?
+        .ok_or("gate dropped")?;
+    let auth = format!("Authorization: Bearer {TOKEN}");
+    let probe = [auth.as_str(), "X-Prometheus-Scrape-Timeout-Seconds: 0.2"];
+    let mut third = client::request(server.addr, config.clone(), "GET", "/metrics", &probe).await?;
+    for _ in 0..20 {
+        if !third.text().contains("timed out") {
+            break;
+        }
+        third = client::request(server.addr, config.clone(), "GET", "/metrics", &probe).await?;
+    }
     assert_eq!(third.status, 503);
     assert!(
         third

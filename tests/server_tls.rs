@@ -287,7 +287,10 @@ async fn bad_tls_settings_fail_at_startup_naming_the_file_or_field() -> Result<(
         .to_string();
     assert!(err.contains("no-ca.pem"), "{err}");
 
-    let unwritable = path("no-such-dir").join("ca.crt");
+    // A missing folder is created (the library's unit tests cover that); a regular file where
+    // a folder must go cannot be, and the error names it.
+    std::fs::write(path("a-file"), "")?;
+    let unwritable = path("a-file").join("sub").join("ca.crt");
     let err = serve::builder()?
         .tls(TlsSource::self_signed().write_ca_to(&unwritable))
         .build()
@@ -297,7 +300,10 @@ async fn bad_tls_settings_fail_at_startup_naming_the_file_or_field() -> Result<(
         .err()
         .ok_or("an unwritable CA path was accepted")?
         .to_string();
-    assert!(err.contains("no-such-dir"), "{err}");
+    assert!(
+        err.contains("creating the folder") && err.contains("a-file/sub"),
+        "{err}"
+    );
 
     let taken = std::net::TcpListener::bind("127.0.0.1:0")?;
     let addr = taken.local_addr()?;

@@ -112,7 +112,13 @@ fn check_agent_values(text: &str) -> Result<(), BoxError> {
         .iter()
         .filter(|s| s.name == "antrea_agent_ovs_flow_count")
         .collect();
-    assert_eq!(tables.len(), 30, "one series per pipeline table");
+    let pipeline = antrea_metrics::Pipeline::antrea_default();
+    assert_eq!(
+        tables.len(),
+        pipeline.len(),
+        "one series per pipeline table"
+    );
+    assert_eq!(tables.len(), 29, "a default agent's pipeline");
     let sum: f64 = tables.iter().map(|s| s.value).sum();
     assert_eq!(
         sum,
@@ -137,6 +143,17 @@ fn start(
     profile: Profile,
     threads: &str,
 ) -> Result<(Sim, String, String), BoxError> {
+    start_with(name, dir, profile, threads, &[])
+}
+
+/// As [`start`], with `extra` arguments.
+fn start_with(
+    name: &str,
+    dir: &TempDir,
+    profile: Profile,
+    threads: &str,
+    extra: &[&str],
+) -> Result<(Sim, String, String), BoxError> {
     let (token, ca) = (dir.file("run/token"), dir.file("run/ca.pem"));
     let mut args = vec![
         "--listen",
@@ -159,6 +176,7 @@ fn start(
     if name == "sim-agent" {
         args.extend(["--flow-poll-interval", "50ms"]);
     }
+    args.extend(extra);
     let sim = Sim::start(name, &args)?;
     let token = std::fs::read_to_string(&token)?.trim().to_owned();
     Ok((sim, std::fs::read_to_string(&ca)?, token))
@@ -208,6 +226,67 @@ async fn controller_exposition_conforms() -> Result<(), BoxError> {
             .collect();
         assert_eq!(queues.len(), 3, "{queues:?}");
     }
+    Ok(())
+}
+
+#[tokio::test]
+async fn controller_with_node_ipam_exposes_its_cidr_set() -> Result<(), BoxError> {
+    let dir = TempDir::new("sim-expo-ipam")?;
+    let args = [
+        "--node-ipam",
+        "10.244.0.0/16",
+        "--nodes",
+        "20",
+        "--node-churn",
+        "3",
+    ];
+    let (sim, ca, token) = start_with("sim-controller", &dir, Profile::Latest, "1", &args)?;
+    let families = catalogue::NODE_IPAM;
+    let mut text = String::new();
+    // Releases need a Node to leave: bounded wait over a few 20 ms steps.
+    for _ in 0..50 {
+        text = scrape(&sim, &ca, &token).await?;
+        if families
+            .iter()
+            .all(|d| text.contains(&format!("\n{}", d.name)))
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for d in families {
+        let help = format!("# HELP {} [ALPHA] {}\n", d.name, d.help);
+        assert!(text.contains(&help), "{}:\n{text}", d.name);
+        let series = format!("{}{{clusterCIDR=\"10.244.0.0/16\"}} ", d.name);
+        let bucket = format!(
+            "{}_bucket{{clusterCIDR=\"10.244.0.0/16\",le=\"1\"}} ",
+            d.name
+        );
+        assert!(
+            text.contains(&series) || text.contains(&bucket),
+            "{}:\n{text}",
+            d.name
+        );
+    }
+    // The Antrea families are all still there, unchanged in shape.
+    let antrea: String = text
+        .split_inclusive('\n')
+        .filter(|l| !l.contains("antrea_node_ipam_"))
+        .collect();
+    check_conformance(&antrea, Component::Controller, Profile::Latest)?;
+    Ok(())
+}
+
+#[test]
+fn a_node_mask_that_does_not_split_the_cidr_is_a_usage_error() -> Result<(), BoxError> {
+    let exe = suite::sims::examples_dir()?.join("sim-controller");
+    let out = std::process::Command::new(exe)
+        .args(["--node-ipam", "10.0.0.0/16", "--node-cidr-mask-size", "8"])
+        .args(["--listen", "127.0.0.1:0", "--duration", "5"])
+        .output()?;
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--node-cidr-mask-size 8"), "{stderr}");
     Ok(())
 }
 

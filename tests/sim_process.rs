@@ -126,3 +126,37 @@ fn sigterm_and_sigint_stop_both_cleanly() {
         );
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn the_soft_open_file_limit_is_raised_to_the_hard_limit() {
+    let hard = rustix::process::getrlimit(rustix::process::Resource::Nofile).maximum;
+    let low = hard.map_or(256, |hard| hard.min(512) / 2).to_string();
+    let dir = TempDir::new("sim-nofile").unwrap();
+    let exe = suite::sims::examples_dir().unwrap().join("sim-agent");
+    let (exe, token, ca) = (exe.display().to_string(), dir.file("t"), dir.file("ca.pem"));
+    // Start it with a low soft limit, as a shell with `ulimit -Sn` would.
+    let script = "ulimit -Sn \"$0\" && export RUST_LOG=info && exec \"$@\"";
+    let args = [
+        "-c",
+        script,
+        &low,
+        &exe,
+        "--listen",
+        "127.0.0.1:0",
+        "--token-file",
+        &token,
+        "--write-ca",
+        &ca,
+        "--duration",
+        "1",
+    ];
+    let out = run_bounded(std::path::Path::new("sh"), &args);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    let expected = format!("before=Some({low}) after={hard:?}");
+    assert!(
+        log.contains("raised the open-file limit") && log.contains(&expected),
+        "{expected} not in:\n{log}"
+    );
+}

@@ -3,9 +3,11 @@
 use crate::catalogue as cat;
 use crate::collector::ComponentCollector;
 use crate::descriptor::Component;
+use crate::error::CoreResult;
+use crate::proxy::ProxyHandles;
+use crate::registration::{metric_set, private, Families};
 use crate::{
-    ByLabel, Counter, CounterMode, EvictionReason, Exposition, FlowOp, Gauge, Histogram,
-    LabelValue, MeterId, OvsFlowCount, Profile, ProxyMetrics, Result,
+    ByLabel, Counter, EvictionReason, FlowOp, Gauge, Histogram, MeterId, OvsFlowCount, Pipeline,
 };
 
 /// Every metric an Antrea agent process exposes, as typed handles.
@@ -65,101 +67,64 @@ pub struct AgentMetrics {
     /// Flows in all OVS tables.
     pub ovs_total_flow_count: Gauge,
     /// Antrea Proxy, which runs inside the agent.
-    pub proxy: ProxyMetrics,
+    pub proxy: ProxyHandles,
     collector: ComponentCollector,
 }
 
-impl AgentMetrics {
-    /// Creates the agent's metrics and registers them into `registry`, all or nothing.
-    ///
-    /// # Errors
-    /// [`crate::Error::Register`] when `registry` already has one of these families, for
-    /// instance when the agent's metrics were registered there before.
-    pub fn register(registry: &prometheus::Registry, profile: Profile) -> Result<Self> {
-        Self::register_with(registry, profile, CounterMode::Plain)
-    }
+metric_set!(AgentMetrics);
 
-    /// Like [`AgentMetrics::register`], with every counter kept as `counters` says.
-    ///
-    /// # Errors
-    /// As [`AgentMetrics::register`].
-    pub fn register_with(
-        registry: &prometheus::Registry,
-        profile: Profile,
-        counters: CounterMode,
-    ) -> Result<Self> {
-        let agent = Self::unregistered_with(profile, counters)?;
-        agent.collector.register(registry)?;
-        Ok(agent)
-    }
+impl private::Create for AgentMetrics {
+    const COMPONENT: Component = Component::Agent;
 
-    /// Creates the agent's metrics without registering them anywhere; serve them with
-    /// [`Exposition::encode_text`], or register [`AgentMetrics::collector`] yourself.
-    ///
-    /// # Errors
-    /// [`crate::Error::Register`] if a descriptor is invalid (never for the built-in table).
-    pub fn unregistered(profile: Profile) -> Result<Self> {
-        Self::unregistered_with(profile, CounterMode::Plain)
-    }
-
-    /// Like [`AgentMetrics::unregistered`], with every counter kept as `counters` says.
-    ///
-    /// # Errors
-    /// As [`AgentMetrics::unregistered`].
-    pub fn unregistered_with(profile: Profile, counters: CounterMode) -> Result<Self> {
-        let c = ComponentCollector::new(Component::Agent, profile, counters)?;
-        let gauge = |d: &cat::Descriptor| c.family(d.name).gauge(&[]);
-        let by_op_counter = |d: &cat::Descriptor| {
-            ByLabel::new(|op: FlowOp| c.family(d.name).counter(&[op.as_str()]))
-        };
+    fn create(mut f: Families<'_>) -> CoreResult<Self> {
         Ok(AgentMetrics {
-            conntrack_antrea_connection_count: gauge(&cat::AGENT_CONNTRACK_ANTREA_CONNECTION_COUNT),
-            conntrack_max_connection_count: gauge(&cat::AGENT_CONNTRACK_MAX_CONNECTION_COUNT),
-            conntrack_poll_cycle_duration_seconds: c
-                .family(cat::AGENT_CONNTRACK_POLL_CYCLE_DURATION_SECONDS.name)
-                .histogram(&[]),
-            conntrack_total_connection_count: gauge(&cat::AGENT_CONNTRACK_TOTAL_CONNECTION_COUNT),
-            denied_connection_count: gauge(&cat::AGENT_DENIED_CONNECTION_COUNT),
-            egress_networkpolicy_rule_count: gauge(&cat::AGENT_EGRESS_NETWORKPOLICY_RULE_COUNT),
-            flow_collector_reconnection_count: gauge(&cat::AGENT_FLOW_COLLECTOR_RECONNECTION_COUNT),
-            fqdn_cache_eviction_count: ByLabel::new(|r: EvictionReason| {
-                c.family(cat::AGENT_FQDN_CACHE_EVICTION_COUNT.name)
-                    .counter(&[r.as_str()])
-            }),
-            fqdn_cache_size: gauge(&cat::AGENT_FQDN_CACHE_SIZE),
-            ingress_networkpolicy_rule_count: gauge(&cat::AGENT_INGRESS_NETWORKPOLICY_RULE_COUNT),
-            local_pod_count: gauge(&cat::AGENT_LOCAL_POD_COUNT),
-            networkpolicy_count: gauge(&cat::AGENT_NETWORKPOLICY_COUNT),
-            ovs_flow_count: OvsFlowCount::new(c.clone()),
-            ovs_flow_ops_count: by_op_counter(&cat::AGENT_OVS_FLOW_OPS_COUNT),
-            ovs_flow_ops_error_count: by_op_counter(&cat::AGENT_OVS_FLOW_OPS_ERROR_COUNT),
-            ovs_flow_ops_latency_milliseconds: ByLabel::new(|op: FlowOp| {
-                c.family(cat::AGENT_OVS_FLOW_OPS_LATENCY_MILLISECONDS.name)
-                    .histogram(&[op.as_str()])
-            }),
-            ovs_meter_packet_dropped_count: ByLabel::new(|m: MeterId| {
-                c.family(cat::AGENT_OVS_METER_PACKET_DROPPED_COUNT.name)
-                    .gauge(&[m.as_str()])
-            }),
-            ovs_total_flow_count: gauge(&cat::AGENT_OVS_TOTAL_FLOW_COUNT),
-            proxy: ProxyMetrics::from_collector(&c),
-            collector: c,
+            conntrack_antrea_connection_count: f.one(&cat::AGENT_CONNTRACK_ANTREA_CONNECTION_COUNT),
+            conntrack_max_connection_count: f.one(&cat::AGENT_CONNTRACK_MAX_CONNECTION_COUNT),
+            conntrack_poll_cycle_duration_seconds: f
+                .one(&cat::AGENT_CONNTRACK_POLL_CYCLE_DURATION_SECONDS),
+            conntrack_total_connection_count: f.one(&cat::AGENT_CONNTRACK_TOTAL_CONNECTION_COUNT),
+            denied_connection_count: f.one(&cat::AGENT_DENIED_CONNECTION_COUNT),
+            egress_networkpolicy_rule_count: f.one(&cat::AGENT_EGRESS_NETWORKPOLICY_RULE_COUNT),
+            flow_collector_reconnection_count: f.one(&cat::AGENT_FLOW_COLLECTOR_RECONNECTION_COUNT),
+            fqdn_cache_eviction_count: f.by_label(&cat::AGENT_FQDN_CACHE_EVICTION_COUNT),
+            fqdn_cache_size: f.one(&cat::AGENT_FQDN_CACHE_SIZE),
+            ingress_networkpolicy_rule_count: f.one(&cat::AGENT_INGRESS_NETWORKPOLICY_RULE_COUNT),
+            local_pod_count: f.one(&cat::AGENT_LOCAL_POD_COUNT),
+            networkpolicy_count: f.one(&cat::AGENT_NETWORKPOLICY_COUNT),
+            ovs_flow_count: OvsFlowCount::new(f.add(&cat::AGENT_OVS_FLOW_COUNT)),
+            ovs_flow_ops_count: f.by_label(&cat::AGENT_OVS_FLOW_OPS_COUNT),
+            ovs_flow_ops_error_count: f.by_label(&cat::AGENT_OVS_FLOW_OPS_ERROR_COUNT),
+            ovs_flow_ops_latency_milliseconds: f
+                .by_label(&cat::AGENT_OVS_FLOW_OPS_LATENCY_MILLISECONDS),
+            ovs_meter_packet_dropped_count: f.by_label(&cat::AGENT_OVS_METER_PACKET_DROPPED_COUNT),
+            ovs_total_flow_count: f.one(&cat::AGENT_OVS_TOTAL_FLOW_COUNT),
+            proxy: ProxyHandles::create(&mut f),
+            collector: f.finish()?,
         })
-    }
-
-    /// The collector holding every family, to register into another registry or serve directly.
-    pub fn collector(&self) -> &ComponentCollector {
-        &self.collector
-    }
-
-    /// The profile these metrics are exposed as.
-    pub fn profile(&self) -> Profile {
-        self.collector.profile()
     }
 }
 
-impl Exposition for AgentMetrics {
-    fn encode_text(&self, out: &mut Vec<u8>) -> Result<()> {
-        self.collector.encode_text(out)
+impl AgentMetrics {
+    /// Records that OVS (re)connected, as Antrea does on every OpenFlow connection: a 0 series
+    /// of `antrea_agent_ovs_flow_count` for every table of `pipeline`, then
+    /// `antrea_agent_ovs_total_flow_count` at 0. Antrea installs each table's default flows
+    /// right after; set those counts as usual.
+    ///
+    /// ```
+    /// use antrea_metrics::{AgentMetrics, Exposition, Pipeline, Profile};
+    /// let agent = AgentMetrics::unregistered(Profile::Latest)?;
+    /// agent.ovs_connected(&Pipeline::antrea_default());
+    /// let mut out = Vec::new();
+    /// agent.encode_text(&mut out)?;
+    /// let text = String::from_utf8_lossy(&out);
+    /// assert!(text.contains("antrea_agent_ovs_flow_count{table_id=\"28\",table_name=\"Output\"} 0\n"));
+    /// assert!(text.contains("antrea_agent_ovs_total_flow_count 0\n"));
+    /// # Ok::<(), antrea_metrics::Error>(())
+    /// ```
+    pub fn ovs_connected(&self, pipeline: &Pipeline) {
+        for (id, name) in pipeline.tables() {
+            self.ovs_flow_count.set(id, name, 0.0);
+        }
+        self.ovs_total_flow_count.set(0.0);
     }
 }

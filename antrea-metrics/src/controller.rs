@@ -3,7 +3,9 @@
 use crate::catalogue as cat;
 use crate::collector::ComponentCollector;
 use crate::descriptor::Component;
-use crate::{Counter, CounterMode, Exposition, Gauge, Histogram, Profile, Result};
+use crate::error::CoreResult;
+use crate::registration::{metric_set, private, Families};
+use crate::{Builder, Counter, Gauge, Histogram, NodeIpamMetrics};
 
 /// Every metric an Antrea controller process exposes, as typed handles.
 ///
@@ -41,84 +43,50 @@ pub struct ControllerMetrics {
     pub network_policy_processed: Counter,
     /// Time to sync one internal NetworkPolicy, in milliseconds.
     pub network_policy_sync_duration_milliseconds: Histogram,
+    /// Antrea's Node IPAM controller, when the builder enabled it
+    /// ([`Builder::node_ipam`](crate::Builder::node_ipam)); `None` otherwise, as in Antrea,
+    /// where Node IPAM is off by default.
+    pub node_ipam: Option<NodeIpamMetrics>,
     collector: ComponentCollector,
 }
 
-impl ControllerMetrics {
-    /// Creates the controller's metrics and registers them into `registry`, all or nothing.
-    ///
-    /// # Errors
-    /// [`crate::Error::Register`] when `registry` already has one of these families.
-    pub fn register(registry: &prometheus::Registry, profile: Profile) -> Result<Self> {
-        Self::register_with(registry, profile, CounterMode::Plain)
-    }
+metric_set!(ControllerMetrics);
 
-    /// Like [`ControllerMetrics::register`], with every counter kept as `counters` says.
-    ///
-    /// # Errors
-    /// As [`ControllerMetrics::register`].
-    pub fn register_with(
-        registry: &prometheus::Registry,
-        profile: Profile,
-        counters: CounterMode,
-    ) -> Result<Self> {
-        let controller = Self::unregistered_with(profile, counters)?;
-        controller.collector.register(registry)?;
-        Ok(controller)
-    }
-
-    /// Creates the controller's metrics without registering them anywhere.
-    ///
-    /// # Errors
-    /// [`crate::Error::Register`] if a descriptor is invalid (never for the built-in table).
-    pub fn unregistered(profile: Profile) -> Result<Self> {
-        Self::unregistered_with(profile, CounterMode::Plain)
-    }
-
-    /// Like [`ControllerMetrics::unregistered`], with every counter kept as `counters` says.
-    ///
-    /// # Errors
-    /// As [`ControllerMetrics::unregistered`].
-    pub fn unregistered_with(profile: Profile, counters: CounterMode) -> Result<Self> {
-        let c = ComponentCollector::new(Component::Controller, profile, counters)?;
-        let counter = |d: &cat::Descriptor| c.family(d.name).counter(&[]);
-        let gauge = |d: &cat::Descriptor| c.family(d.name).gauge(&[]);
-        let histogram = |d: &cat::Descriptor| c.family(d.name).histogram(&[]);
-        Ok(ControllerMetrics {
-            acnp_status_updates: counter(&cat::CONTROLLER_ACNP_STATUS_UPDATES),
-            address_group_processed: counter(&cat::CONTROLLER_ADDRESS_GROUP_PROCESSED),
-            address_group_sync_duration_milliseconds: histogram(
-                &cat::CONTROLLER_ADDRESS_GROUP_SYNC_DURATION_MILLISECONDS,
-            ),
-            annp_status_updates: counter(&cat::CONTROLLER_ANNP_STATUS_UPDATES),
-            applied_to_group_processed: counter(&cat::CONTROLLER_APPLIED_TO_GROUP_PROCESSED),
-            applied_to_group_sync_duration_milliseconds: histogram(
-                &cat::CONTROLLER_APPLIED_TO_GROUP_SYNC_DURATION_MILLISECONDS,
-            ),
-            length_address_group_queue: gauge(&cat::CONTROLLER_LENGTH_ADDRESS_GROUP_QUEUE),
-            length_applied_to_group_queue: gauge(&cat::CONTROLLER_LENGTH_APPLIED_TO_GROUP_QUEUE),
-            length_network_policy_queue: gauge(&cat::CONTROLLER_LENGTH_NETWORK_POLICY_QUEUE),
-            network_policy_processed: counter(&cat::CONTROLLER_NETWORK_POLICY_PROCESSED),
-            network_policy_sync_duration_milliseconds: histogram(
-                &cat::CONTROLLER_NETWORK_POLICY_SYNC_DURATION_MILLISECONDS,
-            ),
-            collector: c,
-        })
-    }
-
-    /// The collector holding every family, to register into another registry or serve directly.
-    pub fn collector(&self) -> &ComponentCollector {
-        &self.collector
-    }
-
-    /// The profile these metrics are exposed as.
-    pub fn profile(&self) -> Profile {
-        self.collector.profile()
+impl Builder<ControllerMetrics> {
+    /// Whether the controller runs Antrea's Node IPAM controller (off by default, as in
+    /// Antrea): its `antrea_node_ipam_controller_cidrset_*` families, in
+    /// [`ControllerMetrics::node_ipam`](ControllerMetrics::node_ipam).
+    pub fn node_ipam(mut self, enabled: bool) -> Self {
+        self.options.node_ipam = enabled;
+        self
     }
 }
 
-impl Exposition for ControllerMetrics {
-    fn encode_text(&self, out: &mut Vec<u8>) -> Result<()> {
-        self.collector.encode_text(out)
+impl private::Create for ControllerMetrics {
+    const COMPONENT: Component = Component::Controller;
+
+    fn create(mut f: Families<'_>) -> CoreResult<Self> {
+        let node_ipam = f
+            .options()
+            .node_ipam
+            .then(|| NodeIpamMetrics::create(&mut f));
+        Ok(ControllerMetrics {
+            acnp_status_updates: f.one(&cat::CONTROLLER_ACNP_STATUS_UPDATES),
+            address_group_processed: f.one(&cat::CONTROLLER_ADDRESS_GROUP_PROCESSED),
+            address_group_sync_duration_milliseconds: f
+                .one(&cat::CONTROLLER_ADDRESS_GROUP_SYNC_DURATION_MILLISECONDS),
+            annp_status_updates: f.one(&cat::CONTROLLER_ANNP_STATUS_UPDATES),
+            applied_to_group_processed: f.one(&cat::CONTROLLER_APPLIED_TO_GROUP_PROCESSED),
+            applied_to_group_sync_duration_milliseconds: f
+                .one(&cat::CONTROLLER_APPLIED_TO_GROUP_SYNC_DURATION_MILLISECONDS),
+            length_address_group_queue: f.one(&cat::CONTROLLER_LENGTH_ADDRESS_GROUP_QUEUE),
+            length_applied_to_group_queue: f.one(&cat::CONTROLLER_LENGTH_APPLIED_TO_GROUP_QUEUE),
+            length_network_policy_queue: f.one(&cat::CONTROLLER_LENGTH_NETWORK_POLICY_QUEUE),
+            network_policy_processed: f.one(&cat::CONTROLLER_NETWORK_POLICY_PROCESSED),
+            network_policy_sync_duration_milliseconds: f
+                .one(&cat::CONTROLLER_NETWORK_POLICY_SYNC_DURATION_MILLISECONDS),
+            node_ipam,
+            collector: f.finish()?,
+        })
     }
 }

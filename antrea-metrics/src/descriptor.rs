@@ -1,6 +1,6 @@
 //! What describes one metric family: the facts the catalogue holds for each.
 
-use crate::Profile;
+use crate::{Profile, Unit};
 use std::fmt;
 
 /// Which Antrea process defines a family. The agent process exposes agent and proxy families.
@@ -101,6 +101,9 @@ pub struct Descriptor {
     pub startup: &'static [&'static [&'static str]],
     /// Histogram upper bounds (empty for other types).
     pub buckets: &'static [f64],
+    /// The unit histogram observations are in (`None` for other types), as declared: never
+    /// guessed from the name.
+    pub unit: Option<Unit>,
     /// Antrea Proxy registers one series per IP family, told apart by the constant label
     /// `ip_family` (`v4`, `v6`).
     pub per_ip_family: bool,
@@ -122,110 +125,6 @@ pub struct Exposed {
 }
 
 impl Descriptor {
-    const fn new(
-        name: &'static str,
-        component: Component,
-        metric_type: MetricType,
-        stability: Stability,
-        help: &'static str,
-    ) -> Self {
-        Descriptor {
-            name,
-            component,
-            metric_type,
-            stability,
-            help,
-            labels: &[],
-            startup: &[],
-            buckets: &[],
-            per_ip_family: false,
-            since: "",
-            v1_11: V1_11::Present {
-                name: None,
-                help: None,
-                labels: None,
-            },
-        }
-    }
-
-    pub(crate) const fn counter(
-        name: &'static str,
-        c: Component,
-        s: Stability,
-        help: &'static str,
-    ) -> Self {
-        Self::new(name, c, MetricType::Counter, s, help)
-    }
-
-    pub(crate) const fn gauge(
-        name: &'static str,
-        c: Component,
-        s: Stability,
-        help: &'static str,
-    ) -> Self {
-        Self::new(name, c, MetricType::Gauge, s, help)
-    }
-
-    pub(crate) const fn histogram(
-        name: &'static str,
-        c: Component,
-        s: Stability,
-        help: &'static str,
-    ) -> Self {
-        Self::new(name, c, MetricType::Histogram, s, help)
-    }
-
-    pub(crate) const fn labels(mut self, labels: &'static [&'static str]) -> Self {
-        self.labels = labels;
-        self
-    }
-
-    pub(crate) const fn startup(mut self, values: &'static [&'static [&'static str]]) -> Self {
-        self.startup = values;
-        self
-    }
-
-    pub(crate) const fn buckets(mut self, buckets: &'static [f64]) -> Self {
-        self.buckets = buckets;
-        self
-    }
-
-    pub(crate) const fn per_ip_family(mut self) -> Self {
-        self.per_ip_family = true;
-        self
-    }
-
-    pub(crate) const fn since(mut self, since: &'static str) -> Self {
-        self.since = since;
-        self
-    }
-
-    pub(crate) const fn absent_in_v1_11(mut self) -> Self {
-        self.v1_11 = V1_11::Absent;
-        self
-    }
-
-    pub(crate) const fn v1_11_name(mut self, v: &'static str) -> Self {
-        if let V1_11::Present { ref mut name, .. } = self.v1_11 {
-            *name = Some(v);
-        }
-        self
-    }
-
-    pub(crate) const fn v1_11_help(mut self, v: &'static str) -> Self {
-        if let V1_11::Present { ref mut help, .. } = self.v1_11 {
-            *help = Some(v);
-        }
-        self
-    }
-
-    pub(crate) const fn v1_11_labels(mut self, v: &'static [&'static str]) -> Self {
-        if let V1_11::Present { ref mut labels, .. } = self.v1_11 {
-            *labels = Some(v);
-        }
-        self
-    }
-
     /// How the family appears for `profile`, or `None` when that release does not expose it.
     ///
     /// ```

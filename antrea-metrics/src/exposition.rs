@@ -1,6 +1,6 @@
 //! What a `/metrics` endpoint serves: anything that writes a text exposition.
 
-use crate::Result;
+use crate::error::CoreResult;
 
 /// A source of metrics in the Prometheus text format (version 0.0.4).
 ///
@@ -22,19 +22,19 @@ pub trait Exposition: Send + Sync {
     /// Appends the text exposition of every metric family to `out`.
     ///
     /// # Errors
-    /// [`crate::Error::Encode`] when a source cannot produce its metrics.
-    fn encode_text(&self, out: &mut Vec<u8>) -> Result<()>;
+    /// [`crate::MetricsError::Encode`] when a source cannot produce its metrics.
+    fn encode_text(&self, out: &mut Vec<u8>) -> CoreResult<()>;
 }
 
 impl Exposition for prometheus::Registry {
-    fn encode_text(&self, out: &mut Vec<u8>) -> Result<()> {
+    fn encode_text(&self, out: &mut Vec<u8>) -> CoreResult<()> {
         crate::proto_text::write_families(out, &self.gather());
         Ok(())
     }
 }
 
 impl<T: Exposition + ?Sized> Exposition for std::sync::Arc<T> {
-    fn encode_text(&self, out: &mut Vec<u8>) -> Result<()> {
+    fn encode_text(&self, out: &mut Vec<u8>) -> CoreResult<()> {
         (**self).encode_text(out)
     }
 }

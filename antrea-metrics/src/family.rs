@@ -1,30 +1,15 @@
-//! A registered metric family: its descriptor resolved for one profile, and its series.
+//! A registered metric family: its declaration resolved for one profile, and its series.
 
 use crate::descriptor::{Descriptor, Exposed, MetricType};
-use crate::metrics::{Counter, CounterMode, Gauge, Histogram, Unit};
-use crate::{LabelValue, Profile};
+use crate::store::Store;
+use crate::{CounterMode, LabelValue, Profile};
+use prometheus::proto;
+use std::fmt;
 use std::sync::{PoisonError, RwLock};
 
-/// The value store of one series.
-#[derive(Clone, Debug)]
-pub(crate) enum Store {
-    Counter(Counter),
-    Gauge(Gauge),
-    Histogram(Histogram),
-}
-
-/// One series: its label values, in the order of [`Family::label_names`], and its store.
+/// What a family shows on the wire, fixed at registration.
 #[derive(Debug)]
-pub(crate) struct Series {
-    pub(crate) values: Box<[Box<str>]>,
-    /// The values with their label names as the text format writes them (`a="x",b="y"`).
-    pub(crate) labels: Box<[u8]>,
-    pub(crate) store: Store,
-}
-
-/// A family as one process exposes it.
-#[derive(Debug)]
-pub(crate) struct Family {
+pub(crate) struct Head {
     pub(crate) desc: &'static Descriptor,
     /// `None` when the profile does not expose this family: handles still work, unseen.
     pub(crate) exposed: Option<Exposed>,
@@ -34,18 +19,14 @@ pub(crate) struct Family {
     pub(crate) label_names: Vec<&'static str>,
     /// For each exposed label, its position in the values handles pass in.
     projection: Vec<usize>,
-    /// How new counter series keep their values.
-    counters: CounterMode,
     /// The `# HELP` and `# TYPE` lines, as written in every scrape (empty when not exposed).
-    pub(crate) header: Box<[u8]>,
+    header: Box<[u8]>,
     /// Histogram bucket bounds as `le` label values, `+Inf` last: formatted once, not per scrape.
-    pub(crate) le_values: Box<[Box<str>]>,
-    /// Kept sorted by label values, the order Prometheus' Go client exposes series in.
-    pub(crate) series: RwLock<Vec<Series>>,
+    le_values: Box<[Box<str>]>,
 }
 
-impl Family {
-    pub(crate) fn new(desc: &'static Descriptor, profile: Profile, counters: CounterMode) -> Self {
+impl Head {
+    fn new(desc: &'static Descriptor, profile: Profile) -> Self {
         let exposed = desc.exposed(profile);
         let shown = exposed.map_or(desc.labels, |e| e.labels);
         let mut label_names: Vec<&'static str> = shown.to_vec();
@@ -67,15 +48,42 @@ impl Family {
         let header = exposed.map_or_else(Box::default, |e| {
             crate::text::family_header(e.name, &help, desc.metric_type.as_str())
         });
-        let family = Family {
+        Head {
             desc,
             exposed,
             help,
-            header,
             label_names,
             projection,
-            counters,
+            header,
             le_values,
+        }
+    }
+}
+
+/// One series: its label values, in the order of [`Head::label_names`], and its store.
+#[derive(Debug)]
+struct Series<K> {
+    values: Box<[Box<str>]>,
+    /// The values with their label names as the text format writes them (`a="x",b="y"`).
+    labels: Box<[u8]>,
+    store: K,
+}
+
+/// A family of series of kind `K`, as one process exposes it.
+#[derive(Debug)]
+pub(crate) struct Family<K> {
+    head: Head,
+    /// How new counter series keep their values.
+    counters: CounterMode,
+    /// Kept sorted by label values, the order Prometheus' Go client exposes series in.
+    series: RwLock<Vec<Series<K>>>,
+}
+
+impl<K: Store> Family<K> {
+    pub(crate) fn new(desc: &'static Descriptor, profile: Profile, counters: CounterMode) -> Self {
+        let family = Family {
+            head: Head::new(desc, profile),
+            counters,
             series: RwLock::new(Vec::new()),
         };
         // Unlabeled families have their one series from the start; labeled ones the listed ones.
@@ -98,16 +106,15 @@ impl Family {
         family
     }
 
-    /// The store of the series with these label values (the descriptor's labels, then the IP
+    /// The store of the series with these label values (the declaration's labels, then the IP
     /// family for Antrea Proxy families), created on first use. Values of labels that the
     /// profile does not expose are dropped, so such series share one store.
-    pub(crate) fn series(&self, values: &[&str]) -> Store {
-        let key: Vec<&str> = self
-            .projection
-            .iter()
+    pub(crate) fn series(&self, values: &[&str]) -> K {
+        let head = &self.head;
+        let key: Vec<&str> = (head.projection.iter())
             .map(|&i| values.get(i).copied().unwrap_or(""))
             .collect();
-        let cmp = |s: &Series| s.values.iter().map(|v| &**v).cmp(key.iter().copied());
+        let cmp = |s: &Series<K>| s.values.iter().map(|v| &**v).cmp(key.iter().copied());
         {
             let series = self.series.read().unwrap_or_else(PoisonError::into_inner);
             if let Ok(i) = series.binary_search_by(cmp) {
@@ -118,55 +125,83 @@ impl Family {
         match series.binary_search_by(cmp) {
             Ok(i) => series[i].store.clone(),
             Err(i) => {
-                let store = self.new_store();
+                let store = K::create(head.desc, self.counters);
                 let values: Box<[Box<str>]> = key.iter().map(|v| Box::from(*v)).collect();
-                let labels = crate::text::label_pairs(&self.label_names, &values);
-                series.insert(
-                    i,
-                    Series {
-                        values,
-                        labels,
-                        store: store.clone(),
-                    },
-                );
+                let labels = crate::text::label_pairs(&head.label_names, &values);
+                let new = Series {
+                    values,
+                    labels,
+                    store: store.clone(),
+                };
+                series.insert(i, new);
                 store
             }
         }
     }
+}
 
-    fn new_store(&self) -> Store {
-        match self.desc.metric_type {
-            MetricType::Counter => Store::Counter(Counter::with_mode(self.counters)),
-            MetricType::Gauge => Store::Gauge(Gauge::default()),
-            MetricType::Histogram => {
-                let unit = if self.desc.name.ends_with("_milliseconds") {
-                    Unit::Milliseconds
-                } else {
-                    Unit::Seconds
-                };
-                Store::Histogram(Histogram::new(self.desc.buckets, unit))
-            }
+/// A family of any kind, as a collector holds it.
+pub(crate) trait AnyFamily: Send + Sync + fmt::Debug {
+    /// What it shows on the wire.
+    fn head(&self) -> &Head;
+
+    /// Appends its exposition; nothing when its profile does not expose it or it has no series.
+    fn write_text(&self, out: &mut Vec<u8>);
+
+    /// Its protobuf form, `None` when its profile does not expose it.
+    fn to_proto(&self) -> Option<proto::MetricFamily>;
+}
+
+impl<K: Store> AnyFamily for Family<K> {
+    fn head(&self) -> &Head {
+        &self.head
+    }
+
+    fn write_text(&self, out: &mut Vec<u8>) {
+        let Some(exposed) = self.head.exposed else {
+            return;
+        };
+        let series = self.series.read().unwrap_or_else(PoisonError::into_inner);
+        // Like Prometheus' Go client, a family without series is not written at all.
+        if series.is_empty() {
+            return;
+        }
+        out.extend_from_slice(&self.head.header);
+        for s in series.iter() {
+            (s.store).write_samples(out, exposed.name, &s.labels, &self.head.le_values);
         }
     }
 
-    pub(crate) fn counter(&self, values: &[&str]) -> Counter {
-        match self.series(values) {
-            Store::Counter(c) => c,
-            other => unreachable!("{} is not a counter: {other:?}", self.desc.name),
-        }
-    }
-
-    pub(crate) fn gauge(&self, values: &[&str]) -> Gauge {
-        match self.series(values) {
-            Store::Gauge(g) => g,
-            other => unreachable!("{} is not a gauge: {other:?}", self.desc.name),
-        }
-    }
-
-    pub(crate) fn histogram(&self, values: &[&str]) -> Histogram {
-        match self.series(values) {
-            Store::Histogram(h) => h,
-            other => unreachable!("{} is not a histogram: {other:?}", self.desc.name),
-        }
+    fn to_proto(&self) -> Option<proto::MetricFamily> {
+        let head = &self.head;
+        let exposed = head.exposed?;
+        let mut mf = proto::MetricFamily::default();
+        mf.set_name(exposed.name.to_owned());
+        mf.set_help(head.help.clone());
+        mf.set_field_type(match head.desc.metric_type {
+            MetricType::Counter => proto::MetricType::COUNTER,
+            MetricType::Gauge => proto::MetricType::GAUGE,
+            MetricType::Histogram => proto::MetricType::HISTOGRAM,
+        });
+        let series = self.series.read().unwrap_or_else(PoisonError::into_inner);
+        let metrics = series
+            .iter()
+            .map(|s| {
+                let mut m = proto::Metric::default();
+                let labels = (head.label_names.iter().zip(s.values.iter()))
+                    .map(|(n, v)| {
+                        let mut lp = proto::LabelPair::default();
+                        lp.set_name((*n).to_owned());
+                        lp.set_value(v.to_string());
+                        lp
+                    })
+                    .collect();
+                m.set_label(labels);
+                s.store.fill(&mut m);
+                m
+            })
+            .collect();
+        mf.set_metric(metrics);
+        Some(mf)
     }
 }

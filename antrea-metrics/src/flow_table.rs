@@ -1,7 +1,7 @@
 //! Per-OVS-table flow counts (`antrea_agent_ovs_flow_count{table_id,table_name}`).
 
-use crate::collector::ComponentCollector;
-use crate::{catalogue, Gauge, TableId};
+use crate::registration::Labeled;
+use crate::{Gauge, TableId, TableLabels};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -29,7 +29,7 @@ pub struct OvsFlowCount {
 }
 
 struct Inner {
-    collector: ComponentCollector,
+    family: Labeled<Gauge, TableLabels>,
     by_id: Box<[Slot]>,
     /// Any further name for an id already taken (rare: a pipeline rebuilt with new ids). Keyed
     /// by id, then name, so that a lookup borrows `&str` instead of allocating a key.
@@ -37,10 +37,10 @@ struct Inner {
 }
 
 impl OvsFlowCount {
-    pub(crate) fn new(collector: ComponentCollector) -> Self {
+    pub(crate) fn new(family: Labeled<Gauge, TableLabels>) -> Self {
         OvsFlowCount {
             inner: Arc::new(Inner {
-                collector,
+                family,
                 by_id: (0..TABLES).map(|_| OnceLock::new()).collect(),
                 others: Mutex::new(BTreeMap::new()),
             }),
@@ -80,10 +80,7 @@ impl OvsFlowCount {
 
     fn create(&self, id: TableId, name: &str) -> Gauge {
         let id = id.0.to_string();
-        self.inner
-            .collector
-            .family(catalogue::AGENT_OVS_FLOW_COUNT.name)
-            .gauge(&[&id, name])
+        self.inner.family.series(&[&id, name])
     }
 }
 

@@ -1,7 +1,8 @@
 //! Lazily created metrics in `prometheus::default_registry()`, for code that does not want to
 //! pass handles around.
 
-use crate::{AgentMetrics, ControllerMetrics, Profile, Result};
+use crate::error::CoreResult;
+use crate::{AgentMetrics, ControllerMetrics, Profile};
 use once_cell::sync::OnceCell;
 
 static AGENT: OnceCell<AgentMetrics> = OnceCell::new();
@@ -18,9 +19,9 @@ static CONTROLLER: OnceCell<ControllerMetrics> = OnceCell::new();
 /// ```
 ///
 /// # Errors
-/// [`crate::Error::Register`] when the default registry already holds an Antrea agent family
+/// [`crate::MetricsError::Register`] when the default registry already holds an Antrea agent family
 /// registered some other way; a later call tries again.
-pub fn agent() -> Result<&'static AgentMetrics> {
+pub fn agent() -> CoreResult<&'static AgentMetrics> {
     AGENT
         .get_or_try_init(|| AgentMetrics::register(prometheus::default_registry(), Profile::Latest))
 }
@@ -30,7 +31,7 @@ pub fn agent() -> Result<&'static AgentMetrics> {
 ///
 /// # Errors
 /// As for [`agent`].
-pub fn controller() -> Result<&'static ControllerMetrics> {
+pub fn controller() -> CoreResult<&'static ControllerMetrics> {
     CONTROLLER.get_or_try_init(|| {
         ControllerMetrics::register(prometheus::default_registry(), Profile::Latest)
     })

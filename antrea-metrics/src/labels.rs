@@ -100,6 +100,11 @@ impl fmt::Display for TableId {
     }
 }
 
+/// The label type of `antrea_agent_ovs_flow_count`: a table's [`TableId`] and name
+/// (`table_id`, `table_name`), given to [`OvsFlowCount`](crate::OvsFlowCount)'s methods.
+#[derive(Clone, Copy, Debug)]
+pub enum TableLabels {}
+
 /// Which Antrea release's exposition to reproduce. The Rust API is the same for every profile;
 /// only names, labels and HELP texts on the wire differ.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -131,13 +136,13 @@ impl fmt::Display for Profile {
 }
 
 impl std::str::FromStr for Profile {
-    type Err = crate::Error;
+    type Err = crate::MetricsError;
 
-    fn from_str(s: &str) -> crate::Result<Self> {
+    fn from_str(s: &str) -> Result<Self, crate::MetricsError> {
         match s {
             "latest" => Ok(Profile::Latest),
             "v1.11" | "1.11" => Ok(Profile::V1_11),
-            _ => Err(crate::Error::UnknownProfile(s.to_owned())),
+            _ => Err(crate::MetricsError::UnknownProfile(s.to_owned())),
         }
     }
 }

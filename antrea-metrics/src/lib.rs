@@ -17,17 +17,25 @@
 //! # Ok::<(), antrea_metrics::Error>(())
 //! ```
 //!
-//! - [`catalogue`]: the one table of every family Antrea defines.
-//! - [`AgentMetrics`], [`ControllerMetrics`], [`ProxyMetrics`]: typed handles per process.
+//! - [`catalogue`]: one typed declaration ([`Def`]) per family Antrea defines.
+//! - [`AgentMetrics`], [`ControllerMetrics`], [`ProxyMetrics`]: typed handles per process, each
+//!   made by one [`Builder`] (profile, counter mode, and the controller's opt-in Node IPAM
+//!   families, [`NodeIpamMetrics`]).
+//! - [`Pipeline`]: Antrea's OVS pipeline, for [`AgentMetrics::ovs_connected`], which sets the
+//!   per-table series Antrea sets when OVS connects.
 //! - [`global`]: lazily registered handles in the default registry.
 //! - [`Exposition`]: anything a `/metrics` endpoint can serve.
 #![deny(missing_docs)]
+// docs.rs (see Cargo.toml) marks feature-gated items with the feature they need.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
 mod agent;
 pub mod catalogue;
+mod cidr;
 mod collector;
 mod controller;
+mod def;
 mod descriptor;
 mod error;
 mod exposition;
@@ -37,28 +45,42 @@ pub mod global;
 mod labeled;
 mod labels;
 mod metrics;
+mod node_ipam;
+pub mod pipeline;
 #[cfg(all(feature = "process", target_os = "linux"))]
 mod process;
 mod proto_text;
 mod proxy;
 mod reference;
+mod registration;
 #[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod server;
+mod store;
 mod text;
 
 pub use agent::AgentMetrics;
 pub use catalogue::{Descriptor, CATALOGUE};
+pub use cidr::{CidrError, ClusterCidr};
 pub use collector::ComponentCollector;
 pub use controller::ControllerMetrics;
+pub use def::{Def, Kind};
 pub use descriptor::{Component, Exposed, MetricType, Stability, V1_11};
-pub use error::{Error, Result};
+pub use error::{Error, MetricsError, Result};
 pub use exposition::Exposition;
 pub use flow_table::OvsFlowCount;
 pub use labeled::ByLabel;
-pub use labels::{EvictionReason, FlowOp, IpFamily, LabelValue, MeterId, Profile, TableId};
+pub use labels::{
+    EvictionReason, FlowOp, IpFamily, LabelValue, MeterId, Profile, TableId, TableLabels,
+};
 pub use metrics::{Counter, CounterMode, Gauge, Histogram, HistogramSnapshot, Unit};
+pub use node_ipam::{CidrSetMetrics, NodeIpamMetrics};
+pub use pipeline::{Pipeline, PipelineError};
 #[cfg(all(feature = "process", target_os = "linux"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "process", target_os = "linux"))))]
 pub use process::register_process_metrics;
 pub use prometheus;
-pub use proxy::{ProxyFamilyMetrics, ProxyMetrics};
+pub use proxy::{ProxyFamilyMetrics, ProxyHandles, ProxyMetrics};
+pub use reference::reference_markdown;
+pub use registration::{Builder, MetricSet};
 pub use text::CONTENT_TYPE;

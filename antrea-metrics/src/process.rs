@@ -1,7 +1,7 @@
 //! Process metrics (`process_cpu_seconds_total`, `process_resident_memory_bytes`,
 //! `process_open_fds`, ...), which Antrea's Go processes expose too.
 
-use crate::{Error, Result};
+use crate::error::{CoreResult, MetricsError};
 
 /// Registers the current process's metrics into `registry` (Linux only).
 ///
@@ -13,12 +13,12 @@ use crate::{Error, Result};
 /// ```
 ///
 /// # Errors
-/// [`Error::Register`] when process metrics are already registered there.
-pub fn register_process_metrics(registry: &prometheus::Registry) -> Result<()> {
+/// [`MetricsError::Register`] when process metrics are already registered there.
+pub fn register_process_metrics(registry: &prometheus::Registry) -> CoreResult<()> {
     let collector = prometheus::process_collector::ProcessCollector::for_self();
     registry
         .register(Box::new(collector))
-        .map_err(|source| Error::Register {
+        .map_err(|source| MetricsError::Register {
             component: "process",
             source,
         })

@@ -1,5 +1,12 @@
 //! Gathered `MetricFamily` protos written in the text format exactly as Prometheus' Go client
 //! writes them, so a whole registry (ours plus any other collector) reads like Antrea's output.
+//!
+//! `prometheus::proto` has two shapes: plain structs without prometheus' `protobuf` feature,
+//! generated protobuf messages with it (its default). Cargo unifies features, so a downstream
+//! crate with default `prometheus` would switch the shape under us, and the two have no common
+//! accessor for a counter's, gauge's or untyped value (`get_value()` on one, `value()` on the
+//! other). We therefore always enable `protobuf` (see Cargo.toml) and read the generated
+//! messages: one shape in every dependency graph, and the one most users already build.
 
 use crate::text::{write_count, write_float, write_help, write_label_value};
 use prometheus::proto::{LabelPair, Metric, MetricFamily, MetricType};
@@ -33,16 +40,15 @@ fn write_family(out: &mut Vec<u8>, mf: &MetricFamily) {
     for m in mf.get_metric() {
         match kind {
             MetricType::COUNTER => sample(out, name, "", m, None, |o| {
-                write_float(o, m.get_counter().get_value())
+                write_float(o, m.counter.value())
             }),
-            MetricType::GAUGE => sample(out, name, "", m, None, |o| {
-                write_float(o, m.get_gauge().get_value())
-            }),
-            // prometheus 0.14 deprecates untyped values (its own encoder panics on them), but a
-            // custom collector can still yield one: write it rather than fail the scrape.
-            #[allow(deprecated)]
+            MetricType::GAUGE => {
+                sample(out, name, "", m, None, |o| write_float(o, m.gauge.value()))
+            }
+            // prometheus' own encoder rejects untyped values, but a custom collector can still
+            // yield one: write it rather than fail the scrape.
             MetricType::UNTYPED => sample(out, name, "", m, None, |o| {
-                write_float(o, m.get_untyped().get_value())
+                write_float(o, m.untyped.value())
             }),
             MetricType::SUMMARY => {
                 let s = m.get_summary();

@@ -3,10 +3,9 @@
 use crate::catalogue as cat;
 use crate::collector::ComponentCollector;
 use crate::descriptor::Component;
-use crate::{
-    ByLabel, Counter, CounterMode, Exposition, Gauge, Histogram, IpFamily, LabelValue, Profile,
-    Result,
-};
+use crate::error::CoreResult;
+use crate::registration::{metric_set, private, Families};
+use crate::{ByLabel, Counter, Gauge, Histogram, IpFamily};
 
 /// The `antrea_proxy_*` handles of one IP family (`ip_family="v4"` or `"v6"`).
 #[derive(Clone, Debug)]
@@ -23,7 +22,49 @@ pub struct ProxyFamilyMetrics {
     pub total_services_updates: Counter,
 }
 
-/// Antrea Proxy's metrics, as the agent process (or a standalone proxy) exposes them.
+/// Antrea Proxy's handles, per IP family, inside a set that exposes them: the agent's
+/// ([`AgentMetrics::proxy`](crate::AgentMetrics::proxy)) or a standalone proxy's
+/// ([`ProxyMetrics`]).
+///
+/// ```
+/// use antrea_metrics::{AgentMetrics, IpFamily, Profile};
+/// let agent = AgentMetrics::unregistered(Profile::Latest)?;
+/// agent.proxy.family(IpFamily::V4).total_services_installed.set(40.0);
+/// # Ok::<(), antrea_metrics::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct ProxyHandles {
+    families: ByLabel<IpFamily, ProxyFamilyMetrics>,
+}
+
+impl ProxyHandles {
+    pub(crate) fn create(f: &mut Families<'_>) -> Self {
+        let sync = f.by_label(&cat::PROXY_SYNC_PROXY_RULES_DURATION_SECONDS);
+        let endpoints = f.by_label(&cat::PROXY_TOTAL_ENDPOINTS_INSTALLED);
+        let endpoint_updates = f.by_label(&cat::PROXY_TOTAL_ENDPOINTS_UPDATES);
+        let services = f.by_label(&cat::PROXY_TOTAL_SERVICES_INSTALLED);
+        let service_updates = f.by_label(&cat::PROXY_TOTAL_SERVICES_UPDATES);
+        let handles = |fam: IpFamily| ProxyFamilyMetrics {
+            sync_proxy_rules_duration_seconds: sync.get(fam).clone(),
+            total_endpoints_installed: endpoints.get(fam).clone(),
+            total_endpoints_updates: endpoint_updates.get(fam).clone(),
+            total_services_installed: services.get(fam).clone(),
+            total_services_updates: service_updates.get(fam).clone(),
+        };
+        ProxyHandles {
+            families: ByLabel::new(handles),
+        }
+    }
+
+    /// The handles of one IP family.
+    #[inline]
+    pub fn family(&self, family: IpFamily) -> &ProxyFamilyMetrics {
+        self.families.get(family)
+    }
+}
+
+/// The metrics of a process that runs only Antrea Proxy: the `antrea_proxy_*` families alone.
+/// An agent has these in [`AgentMetrics::proxy`](crate::AgentMetrics::proxy) instead.
 ///
 /// ```
 /// use antrea_metrics::{IpFamily, ProxyMetrics, Profile};
@@ -36,77 +77,27 @@ pub struct ProxyFamilyMetrics {
 /// ```
 #[derive(Clone, Debug)]
 pub struct ProxyMetrics {
-    families: ByLabel<IpFamily, ProxyFamilyMetrics>,
-    collector: Option<ComponentCollector>,
+    handles: ProxyHandles,
+    collector: ComponentCollector,
+}
+
+metric_set!(ProxyMetrics);
+
+impl private::Create for ProxyMetrics {
+    const COMPONENT: Component = Component::Proxy;
+
+    fn create(mut f: Families<'_>) -> CoreResult<Self> {
+        Ok(ProxyMetrics {
+            handles: ProxyHandles::create(&mut f),
+            collector: f.finish()?,
+        })
+    }
 }
 
 impl ProxyMetrics {
-    /// Registers the `antrea_proxy_*` families alone into `registry`, for a process that runs
-    /// only a proxy. An agent gets these through [`crate::AgentMetrics::proxy`] instead.
-    ///
-    /// # Errors
-    /// [`crate::Error::Register`] when the registry already has one of these families.
-    pub fn register(registry: &prometheus::Registry, profile: Profile) -> Result<Self> {
-        Self::register_with(registry, profile, CounterMode::Plain)
-    }
-
-    /// Like [`ProxyMetrics::register`], with every counter kept as `counters` says.
-    ///
-    /// # Errors
-    /// As [`ProxyMetrics::register`].
-    pub fn register_with(
-        registry: &prometheus::Registry,
-        profile: Profile,
-        counters: CounterMode,
-    ) -> Result<Self> {
-        let collector = ComponentCollector::new(Component::Proxy, profile, counters)?;
-        collector.register(registry)?;
-        let mut proxy = Self::from_collector(&collector);
-        proxy.collector = Some(collector);
-        Ok(proxy)
-    }
-
-    pub(crate) fn from_collector(c: &ComponentCollector) -> Self {
-        let handles = |fam: IpFamily| {
-            let v = [fam.as_str()];
-            ProxyFamilyMetrics {
-                sync_proxy_rules_duration_seconds: c
-                    .family(cat::PROXY_SYNC_PROXY_RULES_DURATION_SECONDS.name)
-                    .histogram(&v),
-                total_endpoints_installed: c
-                    .family(cat::PROXY_TOTAL_ENDPOINTS_INSTALLED.name)
-                    .gauge(&v),
-                total_endpoints_updates: c
-                    .family(cat::PROXY_TOTAL_ENDPOINTS_UPDATES.name)
-                    .counter(&v),
-                total_services_installed: c
-                    .family(cat::PROXY_TOTAL_SERVICES_INSTALLED.name)
-                    .gauge(&v),
-                total_services_updates: c
-                    .family(cat::PROXY_TOTAL_SERVICES_UPDATES.name)
-                    .counter(&v),
-            }
-        };
-        ProxyMetrics {
-            families: ByLabel::new(handles),
-            collector: None,
-        }
-    }
-
     /// The handles of one IP family.
     #[inline]
     pub fn family(&self, family: IpFamily) -> &ProxyFamilyMetrics {
-        self.families.get(family)
-    }
-}
-
-impl Exposition for ProxyMetrics {
-    /// Writes the proxy families when registered on their own; an agent's proxy handles are
-    /// written by the agent's exposition, so this writes nothing for them.
-    fn encode_text(&self, out: &mut Vec<u8>) -> Result<()> {
-        match &self.collector {
-            Some(c) => c.encode_text(out),
-            None => Ok(()),
-        }
+        self.handles.family(family)
     }
 }

@@ -1,11 +1,13 @@
-//! The generated metrics reference, `docs/metrics.md`.
+//! The generated metrics reference, `docs/metrics.md`, from the catalogue's declarations.
 
-use crate::catalogue::CATALOGUE;
+use crate::catalogue::{CATALOGUE, NODE_IPAM};
+use crate::descriptor::Descriptor;
+use crate::{Profile, Unit};
 
 /// The metrics reference (`docs/metrics.md`): one Markdown table row per family.
 ///
 /// ```
-/// let md = antrea_metrics::catalogue::reference_markdown();
+/// let md = antrea_metrics::reference_markdown();
 /// assert!(md.contains("| `antrea_agent_local_pod_count` | gauge |"));
 /// ```
 pub fn reference_markdown() -> String {
@@ -14,26 +16,48 @@ pub fn reference_markdown() -> String {
          Every metric Antrea defines, as `antrea-metrics` exposes it (Antrea v2.7; `since` is the \
          Antrea release that added it). Generated from the catalogue by \
          `cargo run --example metrics-reference > docs/metrics.md`; a test fails when this file \
-         is stale.\n\n\
-         | name | type | labels | stability | HELP | since | v1.11 |\n\
-         |---|---|---|---|---|---|---|\n",
+         is stale.\n\n",
     );
-    for d in CATALOGUE {
+    table(&mut md, CATALOGUE);
+    md.push_str(
+        "\n## Node IPAM\n\n\
+         Antrea's Node IPAM controller families: off by default, exposed by a controller built \
+         with `ControllerMetrics::builder().node_ipam(true)`, each labeled by cluster CIDR and \
+         shown once that CIDR set has used it. Antrea's metrics documentation does not list \
+         them.\n\n",
+    );
+    table(&mut md, NODE_IPAM);
+    md
+}
+
+fn table(md: &mut String, families: &[&Descriptor]) {
+    md.push_str(
+        "| name | type | unit | labels | stability | HELP | since | v1.11 |\n\
+         |---|---|---|---|---|---|---|---|\n",
+    );
+    for d in families {
         let mut labels: Vec<String> = d.labels.iter().map(|l| format!("`{l}`")).collect();
         if d.per_ip_family {
             labels.push("`ip_family` (v4, v6)".to_owned());
         }
-        let v1_11 = match d.exposed(crate::Profile::V1_11) {
+        let v1_11 = match d.exposed(Profile::V1_11) {
             None => "absent".to_owned(),
             Some(e) if e.name != d.name => format!("as `{}`", e.name),
             Some(e) if e.labels != d.labels => format!("labels {}", e.labels.join(", ")),
             Some(e) if e.help != d.help => "other HELP".to_owned(),
             Some(_) => "same".to_owned(),
         };
+        let unit = match d.unit {
+            Some(Unit::Seconds) => "seconds",
+            Some(Unit::Milliseconds) => "milliseconds",
+            Some(Unit::Count) => "count",
+            None => "",
+        };
         md.push_str(&format!(
-            "| `{}` | {} | {} | {} | {} | {} | {} |\n",
+            "| `{}` | {} | {} | {} | {} | {} | {} | {} |\n",
             d.name,
             d.metric_type.as_str(),
+            unit,
             labels.join(", "),
             d.stability.as_str(),
             d.help.trim_end().replace('|', "\\|"),
@@ -41,5 +65,4 @@ pub fn reference_markdown() -> String {
             v1_11,
         ));
     }
-    md
 }

@@ -1,9 +1,10 @@
 //! The Prometheus text format (version 0.0.4), written byte for byte as Prometheus' Go client
 //! (`expfmt`) writes it, so that our expositions and Antrea's can be compared with `diff`.
+//! These are the format's pieces; each kind of series writes its lines with them
+//! (`crate::store`), and knows nothing of families.
 
 mod number;
 
-use crate::family::{Family, Store};
 pub(crate) use number::{write_count, write_float};
 
 /// The Content-Type of the text format.
@@ -73,7 +74,13 @@ pub(crate) fn label_pairs(names: &[&str], values: &[Box<str>]) -> Box<[u8]> {
 }
 
 /// `name{a="x",b="y",le="0.5"} ` — the series' labels, then an optional bucket bound.
-fn write_series_head(out: &mut Vec<u8>, name: &str, suffix: &str, labels: &[u8], le: Option<&str>) {
+pub(crate) fn write_series_head(
+    out: &mut Vec<u8>,
+    name: &str,
+    suffix: &str,
+    labels: &[u8],
+    le: Option<&str>,
+) {
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(suffix.as_bytes());
     if !labels.is_empty() || le.is_some() {
@@ -97,53 +104,6 @@ pub(crate) fn float_string(f: f64) -> Box<str> {
     let mut out = Vec::with_capacity(24);
     write_float(&mut out, f);
     String::from_utf8_lossy(&out).into()
-}
-
-/// Appends one family's exposition; nothing when its profile does not expose it or it has no
-/// series yet.
-pub(crate) fn write_family(out: &mut Vec<u8>, family: &Family) {
-    let Some(exposed) = family.exposed else {
-        return;
-    };
-    let series = family
-        .series
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    // Like Prometheus' Go client, a family without series is not written at all.
-    if series.is_empty() {
-        return;
-    }
-    let name = exposed.name;
-    out.extend_from_slice(&family.header);
-    for s in series.iter() {
-        match &s.store {
-            Store::Counter(c) => {
-                write_series_head(out, name, "", &s.labels, None);
-                write_count(out, c.get());
-            }
-            Store::Gauge(g) => {
-                write_series_head(out, name, "", &s.labels, None);
-                write_float(out, g.get());
-            }
-            Store::Histogram(h) => {
-                // Buckets are summed over shards as they are written: no snapshot to allocate.
-                let mut count = 0;
-                for (le, n) in family.le_values.iter().zip(h.cumulative()) {
-                    write_series_head(out, name, "_bucket", &s.labels, Some(le));
-                    write_count(out, n);
-                    out.push(b'\n');
-                    count = n;
-                }
-                write_series_head(out, name, "_sum", &s.labels, None);
-                write_float(out, h.sum());
-                out.push(b'\n');
-                // The `+Inf` bucket just written, so the two always agree.
-                write_series_head(out, name, "_count", &s.labels, None);
-                write_count(out, count);
-            }
-        }
-        out.push(b'\n');
-    }
 }
 
 #[cfg(test)]

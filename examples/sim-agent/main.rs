@@ -58,7 +58,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         AgentMetrics::unregistered(profile).map_err(|e| Failure::Runtime(e.to_string()))?;
     let lock = StepLock::default();
     let served = served(metrics.collector().clone(), &lock)?;
-    let node = Node::new(&metrics, cli.node_config(seed), real);
+    let mut node = Node::new(&metrics, cli.node_config(seed), real);
+    // One step and one conntrack poll before the server answers, so that no scrape sees a
+    // Node that has not polled yet (the timers below then run from there).
+    node.tick();
+    node.poll_conntrack();
     tracing::info!(seed, %profile, tick_ms = cli.common.tick_ms,
         flow_poll_interval = ?cli.flow_poll_interval, "simulating an Antrea agent");
     let (tick, poll) = (cli.common.tick(), cli.flow_poll_interval);

@@ -6,42 +6,11 @@
 //! the tables.
 
 use crate::sim::rng::Rng;
-use antrea_metrics::{AgentMetrics, FlowOp, Gauge, TableId};
+use antrea_metrics::{pipeline, AgentMetrics, FlowOp, Gauge, Pipeline, TableId};
 
-/// Antrea's pipeline on a Linux Node with the default features, in pipeline order. Antrea
-/// numbers the tables it actually installs in this order at startup, so the id is the index.
-pub const PIPELINE: [&str; 30] = [
-    "PipelineRootClassifier",
-    "ARPSpoofGuard",
-    "ARPResponder",
-    "Classifier",
-    "SpoofGuard",
-    "UnSNAT",
-    "ConntrackZone",
-    "ConntrackState",
-    "PreRoutingClassifier",
-    "SessionAffinity",
-    "ServiceLB",
-    "EndpointDNAT",
-    "AntreaPolicyEgressRule",
-    "EgressRule",
-    "EgressDefaultRule",
-    "EgressMetric",
-    "L3Forwarding",
-    "EgressMark",
-    "L3DecTTL",
-    "SNATMark",
-    "SNAT",
-    "L2ForwardingCalc",
-    "TrafficControl",
-    "IngressSecurityClassifier",
-    "AntreaPolicyIngressRule",
-    "IngressRule",
-    "IngressDefaultRule",
-    "IngressMetric",
-    "ConntrackCommit",
-    "Output",
-];
+/// Antrea's pipeline on a Linux Node with the default features, in pipeline order, as the
+/// library ships it: Antrea numbers the tables it realizes in this order, so the id is the index.
+pub const PIPELINE: [&str; 29] = pipeline::ANTREA_DEFAULT_TABLES;
 
 /// A table of [`PIPELINE`], by name, so that callers cannot misspell one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,8 +57,8 @@ const fn const_eq(a: &str, b: &str) -> bool {
 }
 
 /// Flows each table holds with no Pod, policy or Service: the pipeline's own static flows.
-const STATIC_FLOWS: [u64; 30] = [
-    6, 2, 3, 4, 2, 2, 3, 5, 2, 1, 4, 2, 1, 1, 1, 3, 8, 3, 4, 3, 3, 6, 1, 3, 1, 1, 1, 3, 4, 6,
+const STATIC_FLOWS: [u64; PIPELINE.len()] = [
+    6, 2, 3, 4, 2, 2, 3, 5, 2, 1, 4, 2, 1, 1, 1, 3, 8, 3, 4, 3, 3, 6, 3, 1, 1, 1, 3, 4, 6,
 ];
 
 /// How flow operations behave.
@@ -107,15 +76,17 @@ pub struct OpFailed;
 
 /// The bridge's flow tables.
 pub struct Ovs {
-    flows: [u64; 30],
+    flows: [u64; PIPELINE.len()],
     gauges: Vec<Gauge>,
     metrics: AgentMetrics,
     config: OvsConfig,
 }
 
 impl Ovs {
-    /// A bridge with the pipeline's static flows installed, as after the agent's startup.
+    /// A bridge with the pipeline's static flows installed, as after the agent's startup:
+    /// OVS connected (every table's series at 0), then each table's default flows.
     pub fn new(metrics: &AgentMetrics, config: OvsConfig) -> Self {
+        metrics.ovs_connected(&Pipeline::antrea_default());
         // Keeping each table's gauge avoids the name lookup on every update.
         let gauges = (0..PIPELINE.len())
             .map(|i| metrics.ovs_flow_count.table(Table(i).id(), Table(i).name()))
@@ -210,7 +181,8 @@ mod tests {
     fn names_resolve_to_pipeline_ids() {
         assert_eq!(Table::named("PipelineRootClassifier").id(), TableId(0));
         assert_eq!(Table::named("Classifier").id(), TableId(3));
-        assert_eq!(Table::named("Output").id(), TableId(29));
+        assert_eq!(Table::named("Output").id(), TableId(28));
+        assert_eq!(Table::named("IngressSecurityClassifier").id(), TableId(22));
         assert_eq!(Table::named("L2ForwardingCalc").name(), "L2ForwardingCalc");
     }
 

@@ -1,7 +1,9 @@
 //! The controller simulator's flags.
 
 use crate::cluster::ClusterConfig;
+use crate::node_ipam::NodeIpamConfig;
 use crate::sim::cli::{positive, probability, rate, CommonArgs, Defaults};
+use antrea_metrics::ClusterCidr;
 
 /// The controller simulator's defaults for the shared flags.
 pub const DEFAULTS: Defaults = Defaults {
@@ -44,6 +46,24 @@ pub struct Cli {
     /// Median time to sync one internal NetworkPolicy, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 3.0, value_parser = positive)]
     pub sync_ms: f64,
+
+    /// Run Antrea's Node IPAM controller, allocating Node CIDRs from this cluster CIDR (off by
+    /// default, as in Antrea): exposes the `antrea_node_ipam_controller_cidrset_*` families.
+    #[arg(long, value_name = "CIDR")]
+    pub node_ipam: Option<ClusterCidr>,
+
+    /// Prefix length of each Node's CIDR (with --node-ipam).
+    #[arg(long, value_name = "BITS", default_value_t = 24)]
+    pub node_cidr_mask_size: u8,
+
+    /// Nodes in the cluster, all joining at the first step (with --node-ipam).
+    #[arg(long, value_name = "N", default_value_t = 50,
+          value_parser = clap::value_parser!(u64).range(0..=65_536))]
+    pub nodes: u64,
+
+    /// Mean Nodes joining, and leaving, per step (with --node-ipam).
+    #[arg(long, value_name = "RATE", default_value_t = 0.2, value_parser = rate)]
+    pub node_churn: f64,
 }
 
 impl Cli {
@@ -58,5 +78,16 @@ impl Cli {
             capacity: self.capacity,
             sync_ms: self.sync_ms,
         }
+    }
+
+    /// The Node IPAM model's settings, when `--node-ipam` is given.
+    pub fn node_ipam_config(&self, seed: u64) -> Option<NodeIpamConfig> {
+        Some(NodeIpamConfig {
+            seed,
+            cluster_cidr: self.node_ipam?,
+            node_mask: self.node_cidr_mask_size,
+            nodes: self.nodes,
+            churn: self.node_churn,
+        })
     }
 }

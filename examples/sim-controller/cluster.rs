@@ -2,6 +2,7 @@
 //! NetworkPolicies, address groups and applied-to groups; workers drain the three queues,
 //! timing each sync; realized Antrea-native policies get status updates.
 
+use crate::node_ipam::NodeIpam;
 use crate::sim::rng::Rng;
 use antrea_metrics::{ControllerMetrics, Counter, Gauge, Histogram};
 
@@ -58,6 +59,8 @@ pub struct Cluster {
     address_groups: Queue,
     applied_to_groups: Queue,
     metrics: ControllerMetrics,
+    /// Antrea's Node IPAM controller, when enabled.
+    node_ipam: Option<NodeIpam>,
 }
 
 impl Cluster {
@@ -89,8 +92,15 @@ impl Cluster {
                 cost: 0.4,
             },
             metrics: metrics.clone(),
+            node_ipam: None,
             config,
         }
+    }
+
+    /// The same cluster, with Nodes taking their CIDRs from `node_ipam`.
+    pub fn with_node_ipam(mut self, node_ipam: Option<NodeIpam>) -> Self {
+        self.node_ipam = node_ipam;
+        self
     }
 
     /// One step: changes arrive (all policies at the first step, as the initial sync), the
@@ -135,12 +145,18 @@ impl Cluster {
         ] {
             q.gauge.set(q.len as f64);
         }
+        if let Some(node_ipam) = &mut self.node_ipam {
+            node_ipam.tick();
+        }
     }
 
     /// A one-line summary for the logs.
     pub fn summary(&self) -> String {
+        let nodes = (self.node_ipam.as_ref())
+            .map(|n| format!(", {} Node CIDRs allocated", n.allocated()))
+            .unwrap_or_default();
         format!(
-            "tick {}: queues: {} policies, {} address groups, {} applied-to groups",
+            "tick {}: queues: {} policies, {} address groups, {} applied-to groups{nodes}",
             self.ticks, self.policies.len, self.address_groups.len, self.applied_to_groups.len
         )
     }

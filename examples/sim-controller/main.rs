@@ -12,11 +12,13 @@ mod sim;
 
 mod cli;
 mod cluster;
+mod node_ipam;
 
 use antrea_metrics::ControllerMetrics;
 use clap::Parser;
 use cli::Cli;
 use cluster::Cluster;
+use node_ipam::NodeIpam;
 use sim::run::{main_with, serve_while, served, Failure};
 use sim::snapshot::StepLock;
 use std::process::ExitCode;
@@ -39,11 +41,21 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         .map_err(Failure::Usage)?;
     let seed = cli.common.seed().map_err(Failure::Usage)?;
     let profile = cli.common.profile;
-    let metrics =
-        ControllerMetrics::unregistered(profile).map_err(|e| Failure::Runtime(e.to_string()))?;
+    let node_ipam_config = cli.node_ipam_config(seed);
+    let metrics = ControllerMetrics::builder()
+        .profile(profile)
+        .node_ipam(node_ipam_config.is_some())
+        .build()
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
+    let node_ipam = match (node_ipam_config, &metrics.node_ipam) {
+        (Some(config), Some(handles)) => {
+            Some(NodeIpam::new(handles, config).map_err(Failure::Usage)?)
+        }
+        _ => None,
+    };
     let lock = StepLock::default();
     let served = served(metrics.collector().clone(), &lock)?;
-    let cluster = Cluster::new(&metrics, cli.cluster_config(seed));
+    let cluster = Cluster::new(&metrics, cli.cluster_config(seed)).with_node_ipam(node_ipam);
     tracing::info!(seed, %profile, tick_ms = cli.common.tick_ms, "simulating an Antrea controller");
     let tick = cli.common.tick();
     serve_while(

@@ -79,7 +79,7 @@ async fn run(cli: FleetCli) -> Result<(), Failure> {
         .serve_options(&args::DEFAULTS)
         .map_err(Failure::Usage)?;
     let addrs = args::listen_addrs(options.listen, cli.nodes).map_err(Failure::Usage)?;
-    fds::ensure_open_files(fds::needed(cli.nodes)).map_err(Failure::Usage)?;
+    fds::check_open_files(fds::needed(cli.nodes)).map_err(Failure::Usage)?;
     let seed = common.seed().map_err(Failure::Usage)?;
     let signals = StopSignals::install().map_err(Failure::Runtime)?;
     if let Auth::TokenFile(path) = &options.auth {

@@ -36,6 +36,14 @@ pub fn main_with<F: Future<Output = Result<(), Failure>>>(
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    match crate::sim::fds::raise_open_file_limit() {
+        Ok(raised) if raised.before != raised.after => {
+            tracing::info!(before = ?raised.before, after = ?raised.after, "raised the open-file limit to the hard limit");
+        }
+        Ok(_) => {}
+        // Not fatal: the server bounds its descriptors; say so and go on.
+        Err(msg) => tracing::warn!("{msg}"),
+    }
     // Steps stay in order either way: one task runs them all.
     let mut builder = if threads > 1 {
         let mut b = tokio::runtime::Builder::new_multi_thread();
@@ -47,18 +55,18 @@ pub fn main_with<F: Future<Output = Result<(), Failure>>>(
     let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("{name}: cannot start the async runtime: {e}");
+            eprintln!("error: {name} cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
     match runtime.block_on(body) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(msg)) => {
-            eprintln!("{name}: {msg}");
+            eprintln!("error: {msg}");
             ExitCode::from(2)
         }
         Err(Failure::Runtime(msg)) => {
-            eprintln!("{name}: {msg}");
+            eprintln!("error: {msg}");
             ExitCode::FAILURE
         }
     }

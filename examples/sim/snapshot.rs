@@ -38,7 +38,7 @@ pub struct Consistent<E> {
 }
 
 impl<E: Exposition> Exposition for Consistent<E> {
-    fn encode_text(&self, out: &mut Vec<u8>) -> antrea_metrics::Result<()> {
+    fn encode_text(&self, out: &mut Vec<u8>) -> Result<(), antrea_metrics::MetricsError> {
         let _between_steps = self.lock.scrape();
         self.inner.encode_text(out)
     }

@@ -1,10 +1,10 @@
 //! A minimal HTTPS/1.1 test client on tokio-rustls (ring), for talking to the metrics server.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio_rustls::rustls::crypto::ring;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
@@ -78,13 +78,51 @@ pub async fn connect_as(
     name: &str,
 ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, BoxError> {
     let tcp = tokio::time::timeout(CLIENT_TIMEOUT, TcpStream::connect(addr)).await??;
+    handshake(tcp, config, name).await
+}
+
+/// Completes a TLS handshake on `tcp`, verifying the server as `name`.
+async fn handshake(
+    tcp: TcpStream,
+    config: Arc<ClientConfig>,
+    name: &str,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, BoxError> {
     let name = ServerName::try_from(name.to_owned())?;
-    let tls = tokio::time::timeout(
-        CLIENT_TIMEOUT,
-        TlsConnector::from(config).connect(name, tcp),
-    )
-    .await??;
-    Ok(tls)
+    let connect = TlsConnector::from(config).connect(name, tcp);
+    Ok(tokio::time::timeout(CLIENT_TIMEOUT, connect).await??)
+}
+
+/// Opens a TCP connection from the loopback address `source` (`127.0.0.2`, ...), so that tests
+/// can stand for several clients; port chosen by the kernel.
+pub async fn tcp_from(source: IpAddr, addr: SocketAddr) -> Result<TcpStream, BoxError> {
+    let socket = match source {
+        IpAddr::V4(_) => TcpSocket::new_v4()?,
+        IpAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.bind(SocketAddr::new(source, 0))?;
+    Ok(tokio::time::timeout(CLIENT_TIMEOUT, socket.connect(addr)).await??)
+}
+
+/// Like [`connect`], from the loopback address `source`.
+pub async fn connect_from(
+    source: IpAddr,
+    addr: SocketAddr,
+    config: Arc<ClientConfig>,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, BoxError> {
+    handshake(tcp_from(source, addr).await?, config, "localhost").await
+}
+
+/// `GET path` with a bearer token on a new connection from the loopback address `source`.
+pub async fn get_from(
+    source: IpAddr,
+    addr: SocketAddr,
+    config: Arc<ClientConfig>,
+    path: &str,
+    token: &str,
+) -> Result<Response, BoxError> {
+    let tls = connect_from(source, addr, config).await?;
+    let auth = format!("Authorization: Bearer {token}");
+    exchange(tls, "GET", path, &[&auth]).await
 }
 
 /// The DER of the certificate the server presents.
@@ -106,7 +144,17 @@ pub async fn request(
     path: &str,
     extra: &[&str],
 ) -> Result<Response, BoxError> {
-    let mut tls = connect(addr, config).await?;
+    let tls = connect(addr, config).await?;
+    exchange(tls, method, path, extra).await
+}
+
+/// Sends one `Connection: close` request on `tls` and reads the whole response.
+async fn exchange(
+    mut tls: tokio_rustls::client::TlsStream<TcpStream>,
+    method: &str,
+    path: &str,
+    extra: &[&str],
+) -> Result<Response, BoxError> {
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
     for line in extra {
         head.push_str(line);

@@ -119,7 +119,7 @@ impl Gated {
 }
 
 impl Exposition for Gated {
-    fn encode_text(&self, out: &mut Vec<u8>) -> antrea_metrics::Result<()> {
+    fn encode_text(&self, out: &mut Vec<u8>) -> Result<(), antrea_metrics::MetricsError> {
         let _ = self.entered.send(());
         if let Ok(open) = self.open.lock() {
             let _ = self

@@ -5,7 +5,7 @@
 
 use crate::client::{self, Response, CLIENT_TIMEOUT};
 use crate::BoxError;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -25,6 +25,18 @@ impl KeepAlive {
     pub async fn connect(addr: SocketAddr, config: Arc<ClientConfig>) -> Result<Self, BoxError> {
         Ok(Self {
             tls: client::connect(addr, config).await?,
+            buf: Vec::new(),
+        })
+    }
+
+    /// Like [`KeepAlive::connect`], from the loopback address `source`.
+    pub async fn connect_from(
+        source: IpAddr,
+        addr: SocketAddr,
+        config: Arc<ClientConfig>,
+    ) -> Result<Self, BoxError> {
+        Ok(Self {
+            tls: client::connect_from(source, addr, config).await?,
             buf: Vec::new(),
         })
     }

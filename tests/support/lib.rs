@@ -2,6 +2,9 @@
 
 pub mod certs;
 pub mod client;
+pub mod errors;
+pub mod flood;
+pub mod group;
 pub mod hostile;
 pub mod keepalive;
 pub mod kube_stub;
@@ -14,3 +17,10 @@ pub mod tools;
 
 /// The error type of every helper: tests propagate it with `?`.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The README's Rust snippets, compiled and run as doctests of this (unpublished) package:
+/// the library's package cannot include a file outside its folder without breaking
+/// `cargo package`.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

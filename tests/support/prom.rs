@@ -83,12 +83,7 @@ impl Prometheus {
 
     /// `GET path` on the API, parsed as JSON; `data` of a successful answer.
     pub fn api(&self, path: &str) -> Result<serde_json::Value, BoxError> {
-        let (status, body) = get(self.addr, path)?;
-        let v: serde_json::Value = serde_json::from_str(&body)?;
-        if status != 200 || v["status"] != "success" {
-            return Err(format!("GET {path}: {status} {body}").into());
-        }
-        Ok(v["data"].clone())
+        api_at(self.addr, path)
     }
 
     /// The result vector of instant query `promql`.
@@ -125,6 +120,17 @@ pub fn wait_until(
         }
         std::thread::sleep(Duration::from_millis(250));
     }
+}
+
+/// `GET path` on the API of the Prometheus at `addr` (one started by other means, such as a
+/// README recipe), parsed as JSON; `data` of a successful answer.
+pub fn api_at(addr: SocketAddr, path: &str) -> Result<serde_json::Value, BoxError> {
+    let (status, body) = get(addr, path)?;
+    let v: serde_json::Value = serde_json::from_str(&body)?;
+    if status != 200 || v["status"] != "success" {
+        return Err(format!("GET {path}: {status} {body}").into());
+    }
+    Ok(v["data"].clone())
 }
 
 /// A plain HTTP/1.0 GET (Prometheus then answers without chunking and closes): status, body.

@@ -6,65 +6,46 @@ use antrea_metrics::prometheus::core::Collector;
 use antrea_metrics::prometheus::proto::MetricType;
 use antrea_metrics::prometheus::{self, HistogramOpts, Opts, Registry};
 use antrea_metrics::{AgentMetrics, EvictionReason, FlowOp, IpFamily, LabelValue, MeterId};
-use antrea_metrics::{Profile, TableId};
+use antrea_metrics::{Pipeline, Profile, TableId};
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
-/// The tables of Antrea's pipeline, by id (as `antrea-ref -drive` names them); further ids get
-/// numbered names.
-const PIPELINE: [&str; 40] = [
-    "PipelineRootClassifier",
-    "ARPSpoofGuard",
-    "ARPResponder",
-    "Classifier",
-    "SpoofGuard",
-    "IPv6",
-    "PipelineIPClassifier",
-    "UnSNAT",
-    "ConntrackZone",
-    "ConntrackState",
-    "PreRoutingClassifier",
-    "NodePortMark",
-    "SessionAffinity",
-    "ServiceLB",
-    "DSRServiceMark",
-    "EndpointDNAT",
-    "DNAT",
-    "EgressSecurityClassifier",
-    "AntreaPolicyEgressRule",
-    "EgressRule",
-    "EgressDefaultRule",
-    "EgressMetric",
-    "L3Forwarding",
-    "EgressMark",
-    "EgressQoS",
-    "L3DecTTL",
-    "SNATMark",
-    "SNAT",
-    "L2ForwardingCalc",
-    "TrafficControl",
-    "IngressSecurityClassifier",
-    "AntreaPolicyIngressRule",
-    "IngressRule",
-    "IngressDefaultRule",
-    "IngressMetric",
-    "ConntrackCommit",
-    "VLAN",
-    "Output",
-    "MulticastEgressRule",
-    "MulticastRouting",
+/// Tables that Antrea's features add to a default agent's pipeline, each after the table it
+/// follows in Antrea's declaration order: with all of them, the 40 tables `antrea-ref -drive`
+/// exposes (IPv6, proxyAll, DSR, Egress QoS, TrafficControl, VLAN, Multicast).
+const FEATURE_TABLES: [(&str, &[&str]); 8] = [
+    ("SpoofGuard", &["IPv6", "PipelineIPClassifier"]),
+    ("PreRoutingClassifier", &["NodePortMark"]),
+    ("ServiceLB", &["DSRServiceMark"]),
+    ("EndpointDNAT", &["DNAT", "EgressSecurityClassifier"]),
+    ("EgressMark", &["EgressQoS"]),
+    ("L2ForwardingCalc", &["TrafficControl"]),
+    ("ConntrackCommit", &["VLAN"]),
+    ("Output", &["MulticastEgressRule", "MulticastRouting"]),
 ];
+
+/// Antrea's pipeline with every feature on, described from the library's default pipeline.
+static PIPELINE: LazyLock<Pipeline> = LazyLock::new(|| {
+    let add = |p: Pipeline, (after, tables): &(&str, &'static [&'static str])| {
+        p.with_after(after, tables.iter().copied())
+    };
+    FEATURE_TABLES
+        .iter()
+        .try_fold(Pipeline::antrea_default(), add)
+        .unwrap_or_else(|e| panic!("the realistic pipeline is valid: {e}"))
+});
 
 /// Tables of the realistic agent: every id an OVS table can have.
 pub const ALL_TABLES: u16 = 256;
 
-/// Tables of Antrea's own pipeline (what `antrea-ref -drive` exposes).
-pub const PIPELINE_TABLES: u16 = PIPELINE.len() as u16;
+/// Tables of Antrea's pipeline with every feature on (what `antrea-ref -drive` exposes).
+pub const PIPELINE_TABLES: u16 = 40;
 
 /// The name of OVS table `id`: Antrea's for its pipeline's tables, `Table{id}` beyond.
 pub fn table_name(id: u8) -> Cow<'static, str> {
     PIPELINE
-        .get(usize::from(id))
-        .map_or_else(|| format!("Table{id}").into(), |n| Cow::Borrowed(*n))
+        .name(TableId(id))
+        .map_or_else(|| format!("Table{id}").into(), Cow::Borrowed)
 }
 
 /// An unregistered agent (latest profile) with every series moving and all 256 OVS tables.
@@ -163,8 +144,7 @@ pub fn native_registry(agent: &AgentMetrics) -> Registry {
                 for m in mf.get_metric() {
                     let v = values(m);
                     let v: Vec<&str> = v.iter().map(String::as_str).collect();
-                    vec.with_label_values(&v)
-                        .inc_by(m.get_counter().get_value() as u64);
+                    vec.with_label_values(&v).inc_by(m.counter.value() as u64);
                 }
                 Box::new(vec)
             }
@@ -173,7 +153,7 @@ pub fn native_registry(agent: &AgentMetrics) -> Registry {
                 for m in mf.get_metric() {
                     let v = values(m);
                     let v: Vec<&str> = v.iter().map(String::as_str).collect();
-                    vec.with_label_values(&v).set(m.get_gauge().get_value());
+                    vec.with_label_values(&v).set(m.gauge.value());
                 }
                 Box::new(vec)
             }
@@ -206,4 +186,27 @@ pub fn native_registry(agent: &AgentMetrics) -> Registry {
 
 fn fail<T>(e: prometheus::Error) -> T {
     panic!("native mirror of the agent: {e}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pipeline_extends_the_default_one() {
+        assert_eq!(PIPELINE.len(), usize::from(PIPELINE_TABLES));
+        assert_eq!(table_name(3), "Classifier");
+        assert_eq!(table_name(17), "EgressSecurityClassifier");
+        assert_eq!(table_name(29), "TrafficControl");
+        assert_eq!(table_name(39), "MulticastRouting");
+        assert_eq!(table_name(40), "Table40");
+        let default = Pipeline::antrea_default();
+        let kept: Vec<&str> = PIPELINE
+            .tables()
+            .map(|(_, t)| t)
+            .filter(|t| default.id(t).is_some())
+            .collect();
+        let want: Vec<&str> = default.tables().map(|(_, t)| t).collect();
+        assert_eq!(kept, want);
+    }
 }

@@ -31,29 +31,12 @@ pub fn examples_dir() -> Result<&'static Path, String> {
 
 fn build_examples() -> Result<PathBuf, String> {
     let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
-    let mut cmd = Command::new(env!("CARGO"));
+    let mut cmd = crate::group::cargo();
     cmd.args(["build", "--quiet", "--manifest-path", manifest]);
     cmd.args(["--example", "sim-agent", "--example", "sim-controller"]);
     cmd.args(["--example", "sim-fleet"]);
     if !cfg!(debug_assertions) {
         cmd.arg("--release");
-    }
-    // Cargo gives the tests the package's own variables; build scripts (ring's) track some of
-    // them, so passing them on would make this build recompile half the dependency tree.
-    for (key, _) in std::env::vars_os() {
-        let key = key.to_string_lossy();
-        let per_package = [
-            "CARGO_PKG_",
-            "CARGO_MANIFEST_",
-            "CARGO_CRATE_",
-            "CARGO_BIN_",
-        ]
-        .iter()
-        .any(|p| key.starts_with(p));
-        let per_run = ["CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR", "OUT_DIR"].contains(&&*key);
-        if per_package || per_run {
-            cmd.env_remove(&*key);
-        }
     }
     let mut child = cmd
         .spawn()

@@ -37,7 +37,10 @@ impl Default for Repr {
 /// use antrea_metrics::{ControllerMetrics, CounterMode, Profile};
 /// // Antrea's controller processes NetworkPolicies on several worker threads at once.
 /// let registry = prometheus::Registry::new();
-/// let controller = ControllerMetrics::register_with(&registry, Profile::Latest, CounterMode::Sharded)?;
+/// let controller = ControllerMetrics::builder()
+///     .profile(Profile::Latest)
+///     .counters(CounterMode::Sharded)
+///     .register(&registry)?;
 /// assert!(controller.network_policy_processed.is_sharded());
 /// # Ok::<(), antrea_metrics::Error>(())
 /// ```
@@ -163,7 +166,10 @@ mod tests {
     fn sharded_sets_expose_the_same_text() {
         use crate::{ControllerMetrics, Exposition, Profile};
         let text = |mode| {
-            let c = ControllerMetrics::unregistered_with(Profile::Latest, mode)
+            let c = ControllerMetrics::builder()
+                .profile(Profile::Latest)
+                .counters(mode)
+                .build()
                 .unwrap_or_else(|e| panic!("{e}"));
             let processed = &c.network_policy_processed;
             assert_eq!(processed.is_sharded(), mode == CounterMode::Sharded);

@@ -5,13 +5,16 @@ use std::time::Duration;
 /// Bounds compared at once in the bucket search: two SSE2 or one AVX2 compare.
 const LANES: usize = 4;
 
-/// The unit a histogram's name declares, so that durations are observed in it without mistakes.
+/// The unit a histogram's family declares, so that durations are observed in it without mistakes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unit {
     /// `*_seconds` families.
     Seconds,
     /// `*_milliseconds` families.
     Milliseconds,
+    /// Plain numbers, such as tries per request: observe them with
+    /// [`Histogram::observe`]; [`Histogram::observe_duration`] records seconds.
+    Count,
 }
 
 /// A histogram with fixed upper bounds (Prometheus type `histogram`).
@@ -119,7 +122,7 @@ impl Histogram {
     #[inline]
     pub fn observe_duration(&self, d: Duration) {
         let v = match self.0.unit {
-            Unit::Seconds => d.as_secs_f64(),
+            Unit::Seconds | Unit::Count => d.as_secs_f64(),
             Unit::Milliseconds => d.as_secs_f64() * 1e3,
         };
         self.observe(v);

@@ -1,5 +1,6 @@
 //! The builder that validates settings, loads files and binds.
 
+use super::collection::Collections;
 use super::limits::Limits;
 use super::service::App;
 use super::{
@@ -227,21 +228,38 @@ impl MetricsServerBuilder {
         self
     }
 
-    /// How many connections may be open at once; more are closed at accept (default 128).
+    /// How many connections may be open at once (default 256). A new connection beyond it
+    /// closes the least useful held one: one still in its TLS handshake or that has not sent a
+    /// request (oldest first), else the one idle longest; a connection with a request in
+    /// flight is never closed for this, and when all are busy the new one is closed instead.
     #[must_use]
     pub fn max_connections(mut self, count: usize) -> Self {
         self.limits.max_connections = count;
         self
     }
 
-    /// How many scrapes may run at once; more get `503` (default 4).
+    /// How many connections one client IP address may hold (default 64; a Prometheus server
+    /// holds one or two per target). A client beyond it makes room among its own connections
+    /// only, as [`max_connections`](Self::max_connections) does among all, so one address
+    /// cannot take every slot nor close another address's connections. A value of
+    /// `max_connections` or more turns the bound off.
+    #[must_use]
+    pub fn max_connections_per_client(mut self, count: usize) -> Self {
+        self.limits.max_connections_per_client = count;
+        self
+    }
+
+    /// How many scrapes may wait for a collection at once; more get `503` (default 4).
+    /// Coinciding scrapes share one collection, and a scrape gives its slot back when its
+    /// deadline passes, so the slots count waiting clients, not blocked threads.
     #[must_use]
     pub fn max_inflight_scrapes(mut self, count: usize) -> Self {
         self.limits.max_inflight_scrapes = count;
         self
     }
 
-    /// How long one scrape may take before it gets `503` (default 10 s).
+    /// How long one scrape may wait before it gets `503` (default 10 s); a scraper's shorter
+    /// `X-Prometheus-Scrape-Timeout-Seconds` shortens it.
     #[must_use]
     pub fn scrape_timeout(mut self, timeout: Duration) -> Self {
         self.limits.scrape_timeout = timeout;
@@ -319,15 +337,19 @@ impl MetricsServerBuilder {
         if let Some(registry) = &self.server_metrics {
             metrics.register(registry)?;
         }
+        let collections = Collections::new(
+            self.sources,
+            self.gzip_level,
+            metrics.scrape_duration.clone(),
+        );
         let app = App {
-            sources: self.sources,
+            collections,
             authenticator,
             authorizer: self
                 .authorizer
                 .unwrap_or_else(|| Arc::new(AllowAuthenticated)),
             anonymous: self.anonymous,
-            gzip_level: self.gzip_level,
-            scrapes: Arc::new(Semaphore::new(self.limits.max_inflight_scrapes)),
+            scrapes: Semaphore::new(self.limits.max_inflight_scrapes),
             scrape_timeout: self.limits.scrape_timeout,
             metrics,
         };

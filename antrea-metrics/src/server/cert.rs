@@ -89,7 +89,7 @@ impl TlsSource {
     }
 
     /// Writes the CA of a self-signed certificate to `path` at build time, for Prometheus'
-    /// `tls_config.ca_file`.
+    /// `tls_config.ca_file`. Missing parent folders are created (mode 0755).
     #[must_use]
     pub fn write_ca_to(mut self, path: impl Into<PathBuf>) -> Self {
         if let Kind::SelfSigned { write_ca_to, .. } = &mut self.kind {
@@ -123,11 +123,7 @@ impl TlsSource {
             } => {
                 let (key, ca_pem) = self_signed(dns_names, &ips, provider)?;
                 if let Some(path) = write_ca_to {
-                    std::fs::write(&path, &ca_pem).map_err(|source| Error::WriteFile {
-                        field: "self-signed CA output",
-                        path,
-                        source,
-                    })?;
+                    super::ca_file::write(&path, &ca_pem)?;
                 }
                 let resolver = CertResolver {
                     current: RwLock::new(Arc::new(key)),

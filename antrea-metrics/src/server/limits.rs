@@ -18,6 +18,7 @@ pub(crate) struct Limits {
     pub(crate) idle_timeout: Duration,
     pub(crate) max_header_bytes: usize,
     pub(crate) max_connections: usize,
+    pub(crate) max_connections_per_client: usize,
     pub(crate) max_inflight_scrapes: usize,
     pub(crate) scrape_timeout: Duration,
     pub(crate) shutdown_timeout: Duration,
@@ -31,7 +32,8 @@ impl Default for Limits {
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(90),
             max_header_bytes: 16 * 1024,
-            max_connections: 128,
+            max_connections: 256,
+            max_connections_per_client: 64,
             max_inflight_scrapes: 4,
             scrape_timeout: Duration::from_secs(10),
             shutdown_timeout: Duration::from_secs(10),
@@ -65,9 +67,12 @@ impl Limits {
         if self.max_header_bytes < MIN_HEADER_BYTES {
             return bad("max header bytes", "must be at least 8192");
         }
-        if self.max_connections == 0 || self.max_inflight_scrapes == 0 {
+        if self.max_connections == 0
+            || self.max_connections_per_client == 0
+            || self.max_inflight_scrapes == 0
+        {
             return bad(
-                "max connections / max in-flight scrapes",
+                "max connections / max connections per client / max in-flight scrapes",
                 "must be at least 1",
             );
         }

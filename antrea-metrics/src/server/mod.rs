@@ -1,5 +1,6 @@
 //! The HTTPS `/metrics` server (feature `server`): TLS, bearer-token authentication, health
-//! endpoints, gzip, limits and graceful shutdown.
+//! endpoints, gzip, limits with admission that prefers work over silence (see `docs/server.md`),
+//! and graceful shutdown.
 //!
 //! ```no_run
 //! use antrea_metrics::server::{MetricsServer, StaticTokens, TlsSource};
@@ -23,14 +24,20 @@
 //! gives Antrea's behaviour); a user the authorizer denies gets `403`; a failing
 //! authentication or authorization backend gets `500`.
 
+mod accept;
+mod admission;
 mod auth;
+mod body;
 mod builder;
+mod ca_file;
 mod cert;
+mod collection;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod head_timeout;
 #[cfg(feature = "kube-auth")]
+#[cfg_attr(docsrs, doc(cfg(feature = "kube-auth")))]
 pub mod kube;
 mod limits;
 mod metrics;
@@ -51,6 +58,7 @@ pub use tls::{supported_cipher_suites, TlsVersion};
 pub use tokens::{StaticTokens, DEFAULT_TOKEN_RELOAD_INTERVAL, STATIC_TOKEN_USER};
 
 use crate::Result;
+use admission::{Admission, Ticket};
 use head_timeout::HeadTimeout;
 use limits::{IdleTimeout, Limits};
 use service::App;
@@ -59,7 +67,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 
 /// A bound, configured HTTPS metrics server; run it with [`MetricsServer::serve`].
@@ -134,7 +141,12 @@ impl MetricsServer {
             builder = builder.http1_only();
         }
         let builder = Arc::new(builder);
-        let connections = Arc::new(Semaphore::new(limits.max_connections));
+        let admission = Arc::new(Admission::new(
+            limits.max_connections,
+            limits.max_connections_per_client,
+            self.app.metrics.clone(),
+        ));
+        let mut backoff = accept::Backoff::default();
         let graceful = GracefulShutdown::new();
         // Connection tasks, so that those still open after the drain deadline can be aborted.
         let mut tasks = tokio::task::JoinSet::new();
@@ -146,17 +158,23 @@ impl MetricsServer {
                 () = &mut shutdown => break,
             };
             let (tcp, peer) = match accepted {
-                Ok(accepted) => accepted,
+                Ok(accepted) => {
+                    backoff.reset();
+                    accepted
+                }
                 Err(err) => {
-                    // E.g. EMFILE: back off briefly instead of spinning; never end the server.
-                    tracing::warn!(error = %err, "accepting a connection failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
+                    // E.g. EMFILE: back off instead of spinning; never end the server.
+                    let pause = backoff.next();
+                    tracing::warn!(error = %err, retry_in = ?pause, "accepting a connection failed");
+                    tokio::select! {
+                        () = tokio::time::sleep(pause) => continue,
+                        () = &mut shutdown => break,
+                    }
                 }
             };
-            let Ok(permit) = Arc::clone(&connections).try_acquire_owned() else {
-                self.app.metrics.connections_rejected.inc();
-                tracing::warn!(%peer, "connection limit reached; closing the new connection");
+            // A dual-stack listener sees IPv4 clients as `::ffff:a.b.c.d`; key them by the IPv4 address.
+            let Some(ticket) = admission.admit(peer.ip().to_canonical()) else {
+                tracing::warn!(%peer, "every connection that could make room is busy; closing the new connection");
                 continue;
             };
             let conn = Connection {
@@ -166,9 +184,8 @@ impl MetricsServer {
                 handshake_timeout: limits.handshake_timeout,
                 header_read_timeout: limits.header_read_timeout,
                 idle_timeout: limits.idle_timeout,
-                _permit: permit,
             };
-            tasks.spawn(conn.run(tcp, peer, graceful.watcher()));
+            tasks.spawn(conn.run(ticket, tcp, peer, graceful.watcher()));
             // Reap finished connections so the set holds only open ones.
             while tasks.try_join_next().is_some() {}
         }
@@ -193,13 +210,28 @@ struct Connection {
     handshake_timeout: Duration,
     header_read_timeout: Duration,
     idle_timeout: Duration,
-    /// Holds a connection slot until the connection ends.
-    _permit: OwnedSemaphorePermit,
 }
 
 impl Connection {
+    /// Serves until the connection ends or is evicted to make room for another.
+    /// `ticket` holds the connection's slot until the task ends; dropping the connection's
+    /// future on eviction closes the socket.
     async fn run(
         self,
+        ticket: Ticket,
+        tcp: TcpStream,
+        peer: SocketAddr,
+        watcher: hyper_util::server::graceful::Watcher,
+    ) {
+        tokio::select! {
+            () = ticket.evicted() => tracing::debug!(%peer, "connection evicted to make room"),
+            () = self.serve(&ticket, tcp, peer, watcher) => {}
+        }
+    }
+
+    async fn serve(
+        self,
+        ticket: &Ticket,
         tcp: TcpStream,
         peer: SocketAddr,
         watcher: hyper_util::server::graceful::Watcher,
@@ -220,11 +252,15 @@ impl Connection {
                 return;
             }
         };
+        let slot = ticket.slot();
+        slot.handshake_done();
         let http1 = stream.get_ref().1.alpn_protocol() != Some(b"h2");
         let stream = HeadTimeout::new(stream, self.header_read_timeout, http1);
         let io = hyper_util::rt::TokioIo::new(IdleTimeout::new(stream, self.idle_timeout));
         let app = self.app;
-        let service = hyper::service::service_fn(move |req| service::handle(Arc::clone(&app), req));
+        let service = hyper::service::service_fn(move |req| {
+            service::handle(Arc::clone(&app), Arc::clone(&slot), req)
+        });
         let conn = self.builder.serve_connection(io, service).into_owned();
         if let Err(err) = watcher.watch(conn).await {
             tracing::debug!(%peer, error = %err, "connection ended with an error");

@@ -1,42 +1,50 @@
 //! Routing, authentication of `/metrics`, and the (optionally gzipped) exposition.
 
+use super::admission::Slot;
 use super::auth::{
     parse_bearer, Authentication, Authenticator, Authorizer, Decision, RequestAttributes, UserInfo,
 };
+use super::body::TrackedBody;
+use super::collection::{Collections, Encoding, Failure};
 use super::metrics::{AuthResult, ServerMetrics};
-use crate::Exposition;
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::Full;
-use std::io::Write as _;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::Semaphore;
 
 /// Everything a request handler needs, shared by all connections.
 pub(crate) struct App {
-    pub(crate) sources: Vec<Arc<dyn Exposition>>,
+    pub(crate) collections: Collections,
     pub(crate) authenticator: Arc<dyn Authenticator>,
     pub(crate) authorizer: Arc<dyn Authorizer>,
     pub(crate) anonymous: bool,
-    pub(crate) gzip_level: u32,
-    pub(crate) scrapes: Arc<Semaphore>,
+    pub(crate) scrapes: Semaphore,
     pub(crate) scrape_timeout: Duration,
     pub(crate) metrics: ServerMetrics,
 }
 
 type Resp = Response<Full<Bytes>>;
 
-/// Answers one request; never fails (errors become status codes).
+/// Answers one request on the connection `slot`; never fails (errors become status codes).
+/// The connection counts as busy until the response body has been handed over.
 pub(crate) async fn handle<B>(
     app: Arc<App>,
+    slot: Arc<Slot>,
     req: Request<B>,
-) -> Result<Resp, std::convert::Infallible> {
+) -> Result<Response<TrackedBody>, std::convert::Infallible> {
     let path = req.uri().path().to_owned();
+    let Some(busy) = slot.begin() else {
+        // The connection was chosen for eviction a moment ago and is closing.
+        let resp = unavailable("connection closing\n");
+        app.metrics.request(resp.status().as_u16(), &path);
+        return Ok(resp.map(|body| TrackedBody::new(body, None)));
+    };
     let resp = route(&app, &req, &path).await;
     app.metrics.request(resp.status().as_u16(), &path);
-    Ok(resp)
+    Ok(resp.map(|body| TrackedBody::new(body, Some(busy))))
 }
 
 async fn route<B>(app: &App, req: &Request<B>, path: &str) -> Resp {
@@ -56,7 +64,7 @@ async fn route<B>(app: &App, req: &Request<B>, path: &str) -> Resp {
     if let Err(resp) = authorize(app, req, path).await {
         return resp;
     }
-    scrape(app, accepts_gzip(req.headers())).await
+    scrape(app, req.headers()).await
 }
 
 /// Authenticates then authorizes; `Err` holds the response to send instead of the metrics.
@@ -105,42 +113,33 @@ async fn authorize<B>(app: &App, req: &Request<B>, path: &str) -> Result<(), Res
     }
 }
 
-/// Gathers, encodes and compresses on the blocking pool: a large registry takes milliseconds
-/// of CPU that must not stall the connections sharing a worker thread. `spawn_blocking` (not
-/// `block_in_place`) also works on a current-thread runtime. The permit travels with the
-/// blocking task, so a timed-out scrape still counts against the limit until it really ends.
-async fn scrape(app: &App, gzip: bool) -> Resp {
-    let Ok(permit) = Arc::clone(&app.scrapes).try_acquire_owned() else {
+/// Answers from the collection in progress or a new one (`collection.rs`), waiting at most
+/// the scrape deadline. The in-flight permit is held only while this scrape waits, so a scrape
+/// whose deadline passes gives its slot back at once even if the collection goes on.
+async fn scrape(app: &App, headers: &http::HeaderMap) -> Resp {
+    let Ok(_permit) = app.scrapes.try_acquire() else {
         return unavailable("Limit of concurrent requests reached, try again later.\n");
     };
-    let sources = app.sources.clone();
-    let level = app.gzip_level;
-    let histogram = app.metrics.scrape_duration.clone();
-    let task = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        let started = Instant::now();
-        let body = encode(&sources, gzip, level);
-        histogram.observe(started.elapsed().as_secs_f64());
-        body
-    });
-    match tokio::time::timeout(app.scrape_timeout, task).await {
+    let encoding = if accepts_gzip(headers) {
+        Encoding::Gzip
+    } else {
+        Encoding::Identity
+    };
+    let deadline = scrape_deadline(app.scrape_timeout, headers);
+    match tokio::time::timeout(deadline, app.collections.get(encoding)).await {
         Err(_) => {
-            tracing::warn!(timeout = ?app.scrape_timeout, "scrape timed out");
+            tracing::warn!(timeout = ?deadline, "scrape timed out");
             unavailable("scrape timed out\n")
         }
-        Ok(Err(err)) => {
-            tracing::error!(error = %err, "scrape task failed");
+        Ok(Err(Failure::Encode)) => plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "encoding the metrics failed\n",
+        ),
+        Ok(Err(Failure::Compress | Failure::Aborted)) => {
             plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n")
         }
-        Ok(Ok(Err(err))) => {
-            tracing::error!(error = %err, "encoding the metrics failed");
-            plain(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "encoding the metrics failed\n",
-            )
-        }
-        Ok(Ok(Ok(body))) => {
-            let mut resp = Response::new(Full::new(Bytes::from(body)));
+        Ok(Ok(body)) => {
+            let mut resp = Response::new(Full::new(body));
             let headers = resp.headers_mut();
             headers.insert(
                 header::CONTENT_TYPE,
@@ -151,11 +150,30 @@ async fn scrape(app: &App, gzip: bool) -> Resp {
                 header::X_CONTENT_TYPE_OPTIONS,
                 HeaderValue::from_static("nosniff"),
             );
-            if gzip {
+            if encoding == Encoding::Gzip {
                 headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
             }
             resp
         }
+    }
+}
+
+/// How long a scrape may wait: the server's scrape timeout, or less when Prometheus says in
+/// `X-Prometheus-Scrape-Timeout-Seconds` that it gives up sooner. A tenth of the scraper's
+/// timeout (at most half a second) is kept back so that the `503` reaches it in time.
+fn scrape_deadline(limit: Duration, headers: &http::HeaderMap) -> Duration {
+    let scraper = headers
+        .get("x-prometheus-scrape-timeout-seconds")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<f64>().ok())
+        .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok());
+    match scraper {
+        Some(scraper) => {
+            let margin = (scraper / 10).min(Duration::from_millis(500));
+            limit.min(scraper - margin)
+        }
+        None => limit,
     }
 }
 
@@ -166,25 +184,6 @@ fn unavailable(text: &'static str) -> Resp {
     resp.headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     resp
-}
-
-fn encode(sources: &[Arc<dyn Exposition>], gzip: bool, level: u32) -> crate::Result<Vec<u8>> {
-    let mut text = Vec::with_capacity(16 * 1024);
-    for source in sources {
-        source.encode_text(&mut text)?;
-    }
-    if !gzip {
-        return Ok(text);
-    }
-    let compress = || {
-        let mut gz = flate2::write::GzEncoder::new(
-            Vec::with_capacity(text.len() / 4),
-            flate2::Compression::new(level),
-        );
-        gz.write_all(&text)?;
-        gz.finish()
-    };
-    compress().map_err(|source| crate::Error::Compress { source })
 }
 
 /// Whether `Accept-Encoding` allows gzip: listed (or `*`) with a non-zero quality; an explicit
@@ -260,6 +259,30 @@ mod tests {
             headers.append(header::ACCEPT_ENCODING, HeaderValue::from_str(v).unwrap());
         }
         accepts_gzip(&headers)
+    }
+
+    fn deadline(value: &str) -> Duration {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            "x-prometheus-scrape-timeout-seconds",
+            HeaderValue::from_str(value).unwrap(),
+        );
+        scrape_deadline(Duration::from_secs(10), &headers)
+    }
+
+    #[test]
+    fn the_scrapers_timeout_shortens_the_deadline_never_lengthens_it() {
+        assert_eq!(deadline("2"), Duration::from_millis(1800));
+        assert_eq!(deadline("0.5"), Duration::from_millis(450));
+        assert_eq!(deadline("30"), Duration::from_secs(10));
+        assert_eq!(deadline("9.9"), Duration::from_millis(9400));
+        for ignored in ["0", "-1", "NaN", "inf", "soon", "1e400"] {
+            assert_eq!(deadline(ignored), Duration::from_secs(10), "{ignored}");
+        }
+        assert_eq!(
+            scrape_deadline(Duration::from_secs(10), &http::HeaderMap::new()),
+            Duration::from_secs(10)
+        );
     }
 
     #[test]

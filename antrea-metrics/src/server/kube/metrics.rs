@@ -9,7 +9,7 @@
 //! Reviews count requests to the API server (a cache hit makes none); for a TokenReview,
 //! `allowed` means authenticated and `denied` not authenticated.
 
-use crate::{Error, Result};
+use crate::{Error, MetricsError, Result};
 use prometheus::{HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry};
 use std::time::Duration;
 
@@ -32,7 +32,10 @@ pub(crate) struct KubeMetrics {
 
 impl KubeMetrics {
     pub(crate) fn new(registry: Option<&Registry>) -> Result<Self> {
-        let wrap = Error::Encode;
+        let wrap = |source| MetricsError::Describe {
+            component: "kube-auth",
+            source,
+        };
         let metrics = Self {
             reviews: IntCounterVec::new(
                 Opts::new(

@@ -3,14 +3,14 @@
 //! ratio to its baseline from the same run, with its target and whether it is met.
 //!
 //! ```text
-//! cargo run --release --example bench-report -- target/criterion target/bench-run
+//! cargo run --release -p antrea-metrics-bench --bin bench-report -- target/criterion target/bench-run
 //! ```
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-type BoxError = Box<dyn std::error::Error>;
+use suite::BoxError;
 
 /// One benchmark's time per iteration, in nanoseconds.
 #[derive(Clone, Copy)]
@@ -276,7 +276,11 @@ fn go_benchmarks(log: &str) -> Vec<(String, f64)> {
         .collect()
 }
 
-fn main() -> Result<(), BoxError> {
+fn main() -> std::process::ExitCode {
+    suite::errors::exit_code_boxed(run())
+}
+
+fn run() -> Result<(), BoxError> {
     let mut args = std::env::args().skip(1);
     let criterion = PathBuf::from(args.next().unwrap_or_else(|| "target/criterion".into()));
     let logs = PathBuf::from(args.next().unwrap_or_else(|| "target/bench-run".into()));

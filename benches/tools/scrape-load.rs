@@ -5,7 +5,7 @@
 //! Loopback targets only: it refuses any other address.
 //!
 //! ```text
-//! cargo run --release --example scrape-load -- --addr 127.0.0.1:10350 --ca ca.pem \
+//! cargo run --release -p antrea-metrics-bench --bin scrape-load -- --addr 127.0.0.1:10350 --ca ca.pem \
 //!     --token-file token --connections 1,16,64 --seconds 5 --label ours --pid 1234
 //! ```
 
@@ -243,8 +243,12 @@ async fn run(args: &Args, target: &Arc<Target>, conns: usize) -> Result<(), BoxE
     Ok(())
 }
 
+fn main() -> std::process::ExitCode {
+    suite::errors::exit_code_boxed(run_all())
+}
+
 #[tokio::main]
-async fn main() -> Result<(), BoxError> {
+async fn run_all() -> Result<(), BoxError> {
     let args = parse_args()?;
     let provider = Arc::new(ring::default_provider());
     let pinned: Vec<CertificateDer<'static>> =

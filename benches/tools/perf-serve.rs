@@ -3,7 +3,7 @@
 //! every 100 ms. Stops by itself after `--seconds` (default 600).
 //!
 //! ```text
-//! cargo run --release --example perf-serve -- --listen 127.0.0.1:18351 \
+//! cargo run --release -p antrea-metrics-bench --bin perf-serve -- --listen 127.0.0.1:18351 \
 //!     --token-file token --write-ca ca.pem [--tables 40] [--seconds 600]
 //! ```
 
@@ -55,8 +55,12 @@ fn parse_args() -> Result<Args, BoxError> {
     })
 }
 
+fn main() -> std::process::ExitCode {
+    suite::errors::exit_code_boxed(run())
+}
+
 #[tokio::main]
-async fn main() -> Result<(), BoxError> {
+async fn run() -> Result<(), BoxError> {
     let args = parse_args()?;
     let agent = suite::realistic::agent_with_tables(args.tables);
     let driven = agent.clone();

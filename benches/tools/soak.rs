@@ -3,7 +3,7 @@
 //! latency (p50/p99/max), errors, RSS growth and open descriptors before/after.
 //!
 //! ```text
-//! cargo run --release --example soak -- --seconds 60 --scrapers 8 --updaters 2
+//! cargo run --release -p antrea-metrics-bench --bin soak -- --seconds 60 --scrapers 8 --updaters 2
 //! ```
 //!
 //! Exits non-zero on any scrape error, on a final count that differs from the updates made, on
@@ -184,8 +184,12 @@ async fn scraped_flow_ops(
     Ok(sum)
 }
 
+fn main() -> std::process::ExitCode {
+    suite::errors::exit_code_boxed(run())
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() -> Result<(), BoxError> {
+async fn run() -> Result<(), BoxError> {
     let o = options()?;
     let registry = prometheus::Registry::new();
     let agent = AgentMetrics::register(&registry, Profile::Latest)?;

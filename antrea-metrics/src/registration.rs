@@ -1,0 +1,316 @@
+//! The one registration path of every metric set (agent, controller, proxy): a [`Builder`]
+//! creates each declared family once, hands out its typed handles, and registers the whole set
+//! as one collector, all or nothing.
+
+use crate::collector::ComponentCollector;
+use crate::def::Def;
+use crate::descriptor::Component;
+use crate::error::CoreResult;
+use crate::family::{AnyFamily, Family};
+use crate::store::Store;
+use crate::{ByLabel, CounterMode, Exposition, LabelValue, Profile};
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+/// Creates a metric set ([`AgentMetrics`](crate::AgentMetrics),
+/// [`ControllerMetrics`](crate::ControllerMetrics), [`ProxyMetrics`](crate::ProxyMetrics)):
+/// choose the profile and how counters keep their values, then [`register`](Builder::register)
+/// it or [`build`](Builder::build) it unregistered.
+///
+/// ```
+/// use antrea_metrics::{ControllerMetrics, CounterMode, Profile};
+/// let registry = prometheus::Registry::new();
+/// let controller = ControllerMetrics::builder()
+///     .profile(Profile::V1_11)
+///     .counters(CounterMode::Sharded)
+///     .register(&registry)?;
+/// assert!(controller.network_policy_processed.is_sharded());
+/// # Ok::<(), antrea_metrics::Error>(())
+/// ```
+#[must_use]
+pub struct Builder<T> {
+    pub(crate) options: Options,
+    set: PhantomData<fn() -> T>,
+}
+
+impl<T: MetricSet> Builder<T> {
+    pub(crate) fn new() -> Self {
+        Builder {
+            options: Options {
+                profile: Profile::Latest,
+                counters: CounterMode::Plain,
+                node_ipam: false,
+            },
+            set: PhantomData,
+        }
+    }
+
+    /// The Antrea release whose exposition to reproduce (default [`Profile::Latest`]).
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.options.profile = profile;
+        self
+    }
+
+    /// How every counter of the set keeps its value (default [`CounterMode::Plain`]).
+    pub fn counters(mut self, counters: CounterMode) -> Self {
+        self.options.counters = counters;
+        self
+    }
+
+    /// Creates the set without registering it anywhere; serve it with
+    /// [`Exposition::encode_text`], or register its collector yourself.
+    ///
+    /// # Errors
+    /// [`crate::MetricsError::Describe`] if a declaration is invalid (never for the built-in ones).
+    pub fn build(self) -> CoreResult<T> {
+        T::create(Families {
+            options: &self.options,
+            component: T::COMPONENT,
+            list: Vec::new(),
+        })
+    }
+
+    /// Creates the set and registers it into `registry`, all or nothing.
+    ///
+    /// # Errors
+    /// [`crate::MetricsError::Register`] when `registry` already has one of these families, for
+    /// instance when the same set was registered there before; as [`Builder::build`].
+    pub fn register(self, registry: &prometheus::Registry) -> CoreResult<T> {
+        let set = self.build()?;
+        set.collector().register(registry)?;
+        Ok(set)
+    }
+}
+
+impl<T> std::fmt::Debug for Builder<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder")
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+/// A set of typed handles for one Antrea process, created by a [`Builder`]. Sealed: the
+/// crate's sets are the only ones.
+pub trait MetricSet: Exposition + Sized + private::Create {
+    /// The collector holding every family of the set, to register into another registry or
+    /// serve directly.
+    fn collector(&self) -> &ComponentCollector;
+}
+
+/// What a builder was told.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Options {
+    pub(crate) profile: Profile,
+    pub(crate) counters: CounterMode,
+    /// Only the controller reads it.
+    pub(crate) node_ipam: bool,
+}
+
+pub(crate) mod private {
+    use super::Families;
+    use crate::descriptor::Component;
+    use crate::error::CoreResult;
+
+    /// How a set creates its handles; not nameable outside the crate, so only the crate's
+    /// sets are [`MetricSet`](super::MetricSet)s.
+    pub trait Create: Sized {
+        /// The component named in registration errors.
+        const COMPONENT: Component;
+
+        /// Creates every family of the set through `families`, with their handles, and ends
+        /// with [`Families::finish`].
+        fn create(families: Families<'_>) -> CoreResult<Self>;
+    }
+}
+
+/// The families a set creates while it is built.
+pub struct Families<'a> {
+    options: &'a Options,
+    component: Component,
+    list: Vec<Arc<dyn AnyFamily>>,
+}
+
+impl Families<'_> {
+    /// The collector of every family created, which the set keeps.
+    ///
+    /// # Errors
+    /// [`crate::MetricsError::Describe`] if a declaration is invalid (never for the built-in ones).
+    pub(crate) fn finish(self) -> CoreResult<ComponentCollector> {
+        ComponentCollector::new(self.component, self.options.profile, self.list)
+    }
+
+    /// The options the set is built with.
+    pub(crate) fn options(&self) -> &Options {
+        self.options
+    }
+
+    /// Creates the family `def` declares, with its startup series.
+    pub(crate) fn add<K: Store, L>(&mut self, def: &'static Def<K, L>) -> Labeled<K, L> {
+        let family = Arc::new(Family::<K>::new(
+            &def.desc,
+            self.options.profile,
+            self.options.counters,
+        ));
+        self.list.push(family.clone());
+        Labeled {
+            family,
+            labels: PhantomData,
+        }
+    }
+
+    /// The one series of the unlabeled family `def`.
+    pub(crate) fn one<K: Store>(&mut self, def: &'static Def<K>) -> K {
+        self.add(def).series(&[])
+    }
+
+    /// One series per value of the closed label set of `def`.
+    pub(crate) fn by_label<K: Store, L: LabelValue>(
+        &mut self,
+        def: &'static Def<K, L>,
+    ) -> ByLabel<L, K> {
+        let family = self.add(def);
+        ByLabel::new(|l: L| family.series(&[l.as_str()]))
+    }
+}
+
+/// A created family whose series are selected by label values of type `L`, made on demand.
+pub(crate) struct Labeled<K, L> {
+    family: Arc<Family<K>>,
+    labels: PhantomData<fn() -> L>,
+}
+
+impl<K: Store, L> Labeled<K, L> {
+    /// The series with these label values (in the declaration's label order), created at 0
+    /// on first use.
+    pub(crate) fn series(&self, values: &[&str]) -> K {
+        self.family.series(values)
+    }
+}
+
+impl<K, L> Clone for Labeled<K, L> {
+    fn clone(&self) -> Self {
+        Labeled {
+            family: self.family.clone(),
+            labels: PhantomData,
+        }
+    }
+}
+
+impl<K: Store, L> std::fmt::Debug for Labeled<K, L> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Labeled").field(&self.family).finish()
+    }
+}
+
+/// The inherent constructors and accessors every metric set shares, and its [`Exposition`]:
+/// all delegate to the one [`Builder`].
+macro_rules! metric_set {
+    ($set:ident) => {
+        impl $set {
+            /// A [`Builder`](crate::Builder) of this set, to choose its profile and counters.
+            pub fn builder() -> $crate::Builder<Self> {
+                $crate::Builder::new()
+            }
+
+            /// Creates the set for `profile` and registers it into `registry`, all or nothing.
+            ///
+            /// # Errors
+            /// As [`Builder::register`](crate::Builder::register).
+            pub fn register(
+                registry: &prometheus::Registry,
+                profile: $crate::Profile,
+            ) -> ::std::result::Result<Self, $crate::MetricsError> {
+                Self::builder().profile(profile).register(registry)
+            }
+
+            /// Creates the set for `profile` without registering it anywhere.
+            ///
+            /// # Errors
+            /// As [`Builder::build`](crate::Builder::build).
+            pub fn unregistered(
+                profile: $crate::Profile,
+            ) -> ::std::result::Result<Self, $crate::MetricsError> {
+                Self::builder().profile(profile).build()
+            }
+
+            /// The collector holding every family of the set, to register into another
+            /// registry or serve directly.
+            pub fn collector(&self) -> &$crate::ComponentCollector {
+                &self.collector
+            }
+
+            /// The profile the set is exposed as.
+            pub fn profile(&self) -> $crate::Profile {
+                self.collector.profile()
+            }
+        }
+
+        impl $crate::MetricSet for $set {
+            fn collector(&self) -> &$crate::ComponentCollector {
+                &self.collector
+            }
+        }
+
+        impl $crate::Exposition for $set {
+            fn encode_text(
+                &self,
+                out: &mut Vec<u8>,
+            ) -> ::std::result::Result<(), $crate::MetricsError> {
+                $crate::Exposition::encode_text(&self.collector, out)
+            }
+        }
+    };
+}
+pub(crate) use metric_set;
+
+#[cfg(test)]
+mod tests {
+    use crate::descriptor::Component;
+    use crate::{catalogue, AgentMetrics, ControllerMetrics, MetricSet, Profile, ProxyMetrics};
+    use prometheus::core::Collector;
+
+    /// The names a set's collector describes to a registry.
+    fn described(set: &impl MetricSet) -> Vec<String> {
+        let descs = set.collector().desc();
+        descs.iter().map(|d| d.fq_name.clone()).collect()
+    }
+
+    /// The catalogue's families of `component` as `profile` names them, sorted.
+    fn catalogued(component: Component, profile: Profile) -> Vec<String> {
+        catalogue::for_process(component, profile)
+            .iter()
+            .filter_map(|d| d.exposed(profile).map(|e| e.name.to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn each_set_creates_exactly_its_catalogued_families() {
+        for profile in Profile::ALL {
+            let agent = AgentMetrics::unregistered(profile).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(described(&agent), catalogued(Component::Agent, profile));
+            let controller =
+                ControllerMetrics::unregistered(profile).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                described(&controller),
+                catalogued(Component::Controller, profile)
+            );
+            let proxy = ProxyMetrics::unregistered(profile).unwrap_or_else(|e| panic!("{e}"));
+            let proxy_names: Vec<String> = catalogued(Component::Agent, profile)
+                .into_iter()
+                .filter(|n| n.starts_with("antrea_proxy_"))
+                .collect();
+            assert_eq!(described(&proxy), proxy_names);
+        }
+    }
+
+    #[test]
+    fn node_ipam_adds_its_families_to_the_controller_only_when_asked() {
+        let on = ControllerMetrics::builder().node_ipam(true).build();
+        let on = on.unwrap_or_else(|e| panic!("{e}"));
+        let mut want = catalogued(Component::Controller, Profile::Latest);
+        want.extend(catalogue::NODE_IPAM.iter().map(|d| d.name.to_owned()));
+        want.sort();
+        assert_eq!(described(&on), want);
+    }
+}
