@@ -35,7 +35,10 @@ mod tests {
         check_open_files(needed(1)).unwrap();
         if let Some(current) = getrlimit(Resource::Nofile).current {
             let err = check_open_files(current + 1).unwrap_err();
-            assert!(err.contains(&format!("need about {}", current + 1)), "{err}");
+            assert!(
+                err.contains(&format!("need about {}", current + 1)),
+                "{err}"
+            );
             assert!(err.contains("ulimit -n"), "{err}");
         }
     }

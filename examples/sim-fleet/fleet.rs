@@ -72,11 +72,12 @@ impl Fleet {
                 addr: server.local_addr(),
                 node: name.clone(),
             });
-            fleet.nodes.push(FleetNode {
-                name,
-                node: Node::new(&metrics, config, None),
-                lock,
-            });
+            let mut node = Node::new(&metrics, config, None);
+            // As sim-agent: one step and one poll before any scrape, so none sees a Node that
+            // has not polled yet.
+            node.tick();
+            node.poll_conntrack();
+            fleet.nodes.push(FleetNode { name, node, lock });
             fleet.servers.push(server);
         }
         Ok(fleet)
