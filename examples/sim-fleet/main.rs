@@ -48,12 +48,11 @@ use clap::Parser;
 use fleet::{Fleet, FleetNode, Shared};
 use node::Node;
 use sim::cli::Auth;
-use sim::run::{main_with, run_until_stopped, Failure};
+use sim::run::{main_with, run_until_stopped, step_timer, Failure};
 use sim::serve::{banner, ensure_token_file, StopSignals};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
-use tokio::time::MissedTickBehavior;
 
 /// How often the running state is summarized in the log.
 const SUMMARY_EVERY: Duration = Duration::from_secs(60);
@@ -126,11 +125,7 @@ async fn simulate(
     poll: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
-    let mut ticks = tokio::time::interval(tick);
-    let mut polls = tokio::time::interval(poll);
-    // A late step is run late, not twice: bursts of catch-up steps would distort rates.
-    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    polls.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let (mut ticks, mut polls) = (step_timer(tick), step_timer(poll));
     let mut last_summary = Instant::now();
     loop {
         tokio::select! {

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+use tokio::time::{Interval, MissedTickBehavior};
 
 /// Why a simulator stopped early.
 #[derive(Debug)]
@@ -19,6 +20,14 @@ pub enum Failure {
     Usage(String),
     /// Something failed while running: exit code 1.
     Runtime(String),
+}
+
+/// A simulation loop's timer, firing every `period` from now on. A late step is run late, not
+/// twice: bursts of catch-up steps would distort rates.
+pub fn step_timer(period: Duration) -> Interval {
+    let mut timer = tokio::time::interval(period);
+    timer.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    timer
 }
 
 /// Sets up logging and a runtime of `threads` threads, runs `body`, and turns its outcome into
