@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Offline checks of everything under deploy/:
-#   1. promtool check config  deploy/prometheus/prometheus.yml (a temp copy, with placeholder
-#      token and CA files where the config expects the simulators' files)
+#   1. promtool check config  deploy/prometheus/prometheus.yml and fleet.yml (temp copies, with
+#      placeholder token, CA and file_sd files where the configs expect the simulators' files)
 #   2. promtool check config  of the Prometheus config embedded in deploy/kubernetes/prometheus.yaml
 #   3. promtool check rules   deploy/prometheus/antrea-alerts.yml
 #   4. promtool test rules    deploy/prometheus/antrea-alerts.test.yml
@@ -74,6 +74,19 @@ check_local_config() {
     timeout 120 promtool check config "$dir/prometheus.yml"
 }
 run_check "promtool check config deploy/prometheus/prometheus.yml" check_local_config
+
+check_fleet_config() {
+    local dir="$tmp/prometheus-fleet"
+    mkdir -p "$dir/run" || return 1
+    cp "$repo/deploy/prometheus/fleet.yml" "$repo/deploy/prometheus/antrea-alerts.yml" "$dir/" || return 1
+    printf 'placeholder-token\n' >"$dir/run/fleet.token" || return 1
+    cp "$tmp/placeholder-ca.pem" "$dir/run/fleet-ca.pem" || return 1
+    # promtool checks the file_sd file's shape (targets and labels) too.
+    printf '[{"targets": ["127.0.0.1:20000"], "labels": {"node": "sim-node-0"}}]\n' \
+        >"$dir/run/fleet.json" || return 1
+    timeout 120 promtool check config "$dir/fleet.yml"
+}
+run_check "promtool check config deploy/prometheus/fleet.yml" check_fleet_config
 
 # --- 2. the in-cluster config embedded in the Kubernetes ConfigMap ------------------------------
 check_k8s_config() {

@@ -26,13 +26,12 @@ use clap::Parser;
 use cli::Cli;
 use conntrack::{ProcConntrack, PROC_NETFILTER};
 use node::Node;
-use sim::run::{main_with, serve_while, served, Failure};
+use sim::run::{main_with, serve_while, served, step_timer, Failure};
 use sim::snapshot::StepLock;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
-use tokio::time::MissedTickBehavior;
 
 /// How often the running state is summarized in the log.
 const SUMMARY_EVERY: Duration = Duration::from_secs(60);
@@ -88,11 +87,7 @@ async fn simulate(
     poll: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
-    let mut ticks = tokio::time::interval(tick);
-    let mut polls = tokio::time::interval(poll);
-    // A late step is run late, not twice: bursts of catch-up steps would distort rates.
-    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    polls.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let (mut ticks, mut polls) = (step_timer(tick), step_timer(poll));
     let mut last_summary = Instant::now();
     loop {
         tokio::select! {

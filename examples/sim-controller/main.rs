@@ -19,12 +19,11 @@ use clap::Parser;
 use cli::Cli;
 use cluster::Cluster;
 use node_ipam::NodeIpam;
-use sim::run::{main_with, serve_while, served, Failure};
+use sim::run::{main_with, serve_while, served, step_timer, Failure};
 use sim::snapshot::StepLock;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
-use tokio::time::MissedTickBehavior;
 
 /// How often the running state is summarized in the log.
 const SUMMARY_EVERY: Duration = Duration::from_secs(60);
@@ -77,9 +76,7 @@ async fn simulate(
     tick: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
-    let mut ticks = tokio::time::interval(tick);
-    // A late step is run late, not twice: bursts of catch-up steps would distort rates.
-    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut ticks = step_timer(tick);
     let mut last_summary = Instant::now();
     loop {
         tokio::select! {

@@ -9,12 +9,13 @@ use std::time::Duration;
 #[derive(clap::Args, Debug)]
 pub struct CommonArgs {
     /// Address to serve https://ADDR/metrics on [default: 127.0.0.1:10350 for the agent,
-    /// 127.0.0.1:10349 for the controller, Antrea's API ports]. Port 0 picks a free port.
+    /// 127.0.0.1:10349 for the controller, Antrea's API ports; 127.0.0.1:20000 for the fleet's
+    /// first Node]. Port 0 picks a free port.
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
 
     /// File holding the bearer token scrapers must send. Created with a random token (mode
-    /// 0600) when it does not exist [default: target/sim/<agent|controller>.token].
+    /// 0600) when it does not exist [default: target/sim/<agent|controller|fleet>.token].
     #[arg(long, value_name = "PATH")]
     pub token_file: Option<PathBuf>,
 
@@ -38,7 +39,7 @@ pub struct CommonArgs {
     pub tls_key: Option<PathBuf>,
 
     /// Where to write the self-signed certificate's CA, for Prometheus' `ca_file` or curl's
-    /// --cacert [default: target/sim/<agent|controller>-ca.pem].
+    /// --cacert [default: target/sim/<agent|controller|fleet>-ca.pem].
     #[arg(long, value_name = "PATH", conflicts_with = "tls_cert")]
     pub write_ca: Option<PathBuf>,
 

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+use tokio::time::{Interval, MissedTickBehavior};
 
 /// Why a simulator stopped early.
 #[derive(Debug)]
@@ -19,6 +20,14 @@ pub enum Failure {
     Usage(String),
     /// Something failed while running: exit code 1.
     Runtime(String),
+}
+
+/// A simulation loop's timer, firing every `period` from now on. A late step is run late, not
+/// twice: bursts of catch-up steps would distort rates.
+pub fn step_timer(period: Duration) -> Interval {
+    let mut timer = tokio::time::interval(period);
+    timer.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    timer
 }
 
 /// Sets up logging and a runtime of `threads` threads, runs `body`, and turns its outcome into
@@ -118,19 +127,48 @@ where
         .map_err(Failure::Usage)?;
     let addr = server.local_addr();
     println!("{}", banner(what, addr, options, server.ca_written()));
+    run_until_stopped(signals, vec![server], duration, simulate).await
+}
 
+/// Runs `servers` and `simulate` until a signal, `duration`, or a server failing; `simulate`
+/// must return once its receiver turns true.
+pub async fn run_until_stopped<S, F>(
+    signals: StopSignals,
+    servers: Vec<Server>,
+    duration: Option<Duration>,
+    simulate: S,
+) -> Result<(), Failure>
+where
+    S: FnOnce(watch::Receiver<bool>) -> F,
+    F: Future<Output = ()>,
+{
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut server_done = stop_rx.clone();
     let stopper = async {
         tokio::select! {
             why = signals.requested(duration) => tracing::info!("stopping: {why}"),
-            // The server failed on its own: stop the simulation too.
+            // A server failed on its own: stop the simulation too.
             _ = server_done.wait_for(|s| *s) => {}
         }
         stop_tx.send_replace(true);
     };
     let serving = async {
-        let result = server.run(stop_rx.clone()).await;
+        let mut running = tokio::task::JoinSet::new();
+        for server in servers {
+            running.spawn(server.run(stop_rx.clone()));
+        }
+        let mut result = Ok(());
+        // Bounded by the number of servers.
+        while let Some(done) = running.join_next().await {
+            let outcome = done
+                .map_err(|e| format!("a server task ended abnormally: {e}"))
+                .and_then(|served| served);
+            if let Err(e) = outcome {
+                // The first failure stops every other server and the simulation.
+                stop_tx.send_replace(true);
+                result = result.and(Err(e));
+            }
+        }
         stop_tx.send_replace(true);
         result
     };

@@ -188,7 +188,7 @@ impl Server {
 }
 
 /// Writes `text` to `path`, creating its directory; Prometheus reads it as `ca_file`.
-fn write_file(path: &Path, text: &str) -> Result<(), String> {
+pub fn write_file(path: &Path, text: &str) -> Result<(), String> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;

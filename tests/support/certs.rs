@@ -1,6 +1,6 @@
 //! Test certificates: a CA and leaf certificates for `localhost`, written as PEM files.
 
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 use std::path::Path;
 
 use crate::BoxError;
@@ -24,6 +24,11 @@ impl TestCa {
     /// Generates a new CA.
     pub fn new() -> Result<Self, BoxError> {
         let mut params = CertificateParams::new(Vec::<String>::new())?;
+        // Names of their own: with rcgen's one default name for both, OpenSSL (curl) takes
+        // the leaf for self-signed and does not look for its issuer.
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "antrea-metrics test CA");
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         let issuer = CertifiedIssuer::self_signed(params, KeyPair::generate()?)?;
         Ok(Self { issuer })
@@ -37,7 +42,10 @@ impl TestCa {
     /// Issues a certificate for `localhost`, `127.0.0.1` and `::1`.
     pub fn leaf(&self) -> Result<Leaf, BoxError> {
         let names = ["localhost", "127.0.0.1", "::1"].map(String::from).to_vec();
-        let params = CertificateParams::new(names)?;
+        let mut params = CertificateParams::new(names)?;
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
         let key = KeyPair::generate()?;
         let cert = params.signed_by(&key, &self.issuer)?;
         Ok(Leaf {

@@ -111,6 +111,28 @@ impl Drop for Prometheus {
     }
 }
 
+/// Polls `check` every 250 ms until it returns `Ok(true)`, for at most `deadline`; on timeout,
+/// an error naming `what` with the last error `check` returned.
+pub fn wait_until(
+    what: &str,
+    deadline: Duration,
+    mut check: impl FnMut() -> Result<bool, BoxError>,
+) -> Result<(), BoxError> {
+    let end = Instant::now() + deadline;
+    let mut last = String::new();
+    loop {
+        match check() {
+            Ok(true) => return Ok(()),
+            Ok(false) => {}
+            Err(e) => last = e.to_string(),
+        }
+        if Instant::now() > end {
+            return Err(format!("timed out after {deadline:?} waiting for {what} {last}").into());
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
 /// `GET path` on the API of the Prometheus at `addr` (one started by other means, such as a
 /// README recipe), parsed as JSON; `data` of a successful answer.
 pub fn api_at(addr: SocketAddr, path: &str) -> Result<serde_json::Value, BoxError> {
@@ -134,28 +156,6 @@ fn get(addr: SocketAddr, path: &str) -> Result<(u16, String), BoxError> {
     let (head, body) = text.split_once("\r\n\r\n").ok_or("no end of headers")?;
     let status = head.split_whitespace().nth(1).ok_or("no status")?.parse()?;
     Ok((status, body.to_owned()))
-}
-
-/// Polls `check` every 250 ms until it returns `Ok(true)`, for at most `timeout`; the error
-/// names `what` and the last error `check` returned.
-pub fn wait_until(
-    what: &str,
-    timeout: Duration,
-    mut check: impl FnMut() -> Result<bool, BoxError>,
-) -> Result<(), BoxError> {
-    let deadline = Instant::now() + timeout;
-    let mut last = String::new();
-    loop {
-        match check() {
-            Ok(true) => return Ok(()),
-            Ok(false) => {}
-            Err(e) => last = e.to_string(),
-        }
-        if Instant::now() > deadline {
-            return Err(format!("timed out after {timeout:?} waiting for {what} {last}").into());
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters.

@@ -1,4 +1,5 @@
-//! Running the simulator examples (`sim-agent`, `sim-controller`) as child processes.
+//! Running the simulator examples (`sim-agent`, `sim-controller`, `sim-fleet`) as child
+//! processes.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -14,7 +15,7 @@ pub const BUILD_TIMEOUT: Duration = Duration::from_secs(1200);
 /// How long a simulator may take to print its address.
 pub const START_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Builds both simulator examples once per test process, with the profile the tests were built
+/// Builds the simulator examples once per test process, with the profile the tests were built
 /// with, and returns the directory holding them.
 ///
 /// Examples are not built as binaries by `cargo test` (with `test = true` they are built as
@@ -33,6 +34,7 @@ fn build_examples() -> Result<PathBuf, String> {
     let mut cmd = crate::group::cargo();
     cmd.args(["build", "--quiet", "--manifest-path", manifest]);
     cmd.args(["--example", "sim-agent", "--example", "sim-controller"]);
+    cmd.args(["--example", "sim-fleet"]);
     if !cfg!(debug_assertions) {
         cmd.arg("--release");
     }
@@ -95,7 +97,7 @@ impl Sim {
         Self::start(name, &args)
     }
 
-    /// Starts example `name` (`sim-agent` or `sim-controller`) with `args`, and waits (bounded)
+    /// Starts example `name` (`sim-agent`, `sim-controller` or `sim-fleet`) with `args`, and waits (bounded)
     /// for its whole banner: the URL, the files, and the `try: curl ...` line. Pass `--listen 127.0.0.1:0` to get a free port.
     pub fn start(name: &str, args: &[&str]) -> Result<Sim, String> {
         let exe = examples_dir()?.join(name);

@@ -1,0 +1,164 @@
+//! A simulated fleet of Antrea Agents in one process, for sizing Prometheus: every Node has its
+//! own seeded model (the agent simulator's) and its own HTTPS listener, on consecutive ports.
+//!
+//! ```text
+//! cargo run --release --example sim-fleet -- --nodes 1000 --listen 127.0.0.1:20000 \
+//!     --file-sd target/sim/fleet.json
+//! cargo run --release --example sim-fleet -- --help
+//! ```
+//!
+//! One runtime thread (by default) serves every listener, one certificate and one token serve
+//! every Node, and one timer steps every model; see `docs/simulator.md` and `docs/scale.md`.
+
+// The simulators' serving code and the agent simulator's model, shared as they are; the fleet
+// uses parts of them only (not the single-server `serve_while`, nor the /proc conntrack reader).
+#[path = "../sim/mod.rs"]
+#[allow(dead_code)]
+mod sim;
+
+#[path = "../sim-agent/cli.rs"]
+#[allow(dead_code)]
+mod cli;
+#[path = "../sim-agent/conntrack.rs"]
+#[allow(dead_code)]
+mod conntrack;
+#[path = "../sim-agent/events.rs"]
+mod events;
+#[path = "../sim-agent/fqdn.rs"]
+mod fqdn;
+#[path = "../sim-agent/node.rs"]
+mod node;
+#[path = "../sim-agent/ovs.rs"]
+#[allow(dead_code)]
+mod ovs;
+#[path = "../sim-agent/proxy.rs"]
+mod proxy;
+#[path = "../sim-agent/workloads.rs"]
+mod workloads;
+
+mod args;
+mod cert;
+mod fds;
+mod file_sd;
+mod fleet;
+mod variety;
+
+use args::FleetCli;
+use clap::Parser;
+use fleet::{Fleet, FleetNode, Shared};
+use node::Node;
+use sim::cli::Auth;
+use sim::run::{main_with, run_until_stopped, step_timer, Failure};
+use sim::serve::{banner, ensure_token_file, StopSignals};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// How often the running state is summarized in the log.
+const SUMMARY_EVERY: Duration = Duration::from_secs(60);
+
+/// Nodes stepped between two yields to the scrapes waiting on the same runtime thread.
+const STEP_BATCH: usize = 32;
+
+fn main() -> ExitCode {
+    let cli = FleetCli::parse();
+    // A line per listener at start would bury the fleet's own lines; RUST_LOG still wins.
+    if std::env::var_os("RUST_LOG").is_none() {
+        std::env::set_var("RUST_LOG", "info,antrea_metrics::server=warn");
+    }
+    main_with("sim-fleet", cli.agent.common.threads, run(cli))
+}
+
+async fn run(cli: FleetCli) -> Result<(), Failure> {
+    if let Some(why) = cli.refused() {
+        return Err(Failure::Usage(why.to_owned()));
+    }
+    let common = &cli.agent.common;
+    let options = common
+        .serve_options(&args::DEFAULTS)
+        .map_err(Failure::Usage)?;
+    let addrs = args::listen_addrs(options.listen, cli.nodes).map_err(Failure::Usage)?;
+    fds::check_open_files(fds::needed(cli.nodes)).map_err(Failure::Usage)?;
+    let seed = common.seed().map_err(Failure::Usage)?;
+    let signals = StopSignals::install().map_err(Failure::Runtime)?;
+    if let Auth::TokenFile(path) = &options.auth {
+        ensure_token_file(path).map_err(Failure::Usage)?;
+    }
+    let cert = cert::fleet_cert(&options.tls).map_err(Failure::Usage)?;
+    let shared = Shared {
+        options: &options,
+        tls: &cert.tls,
+        base: cli.agent.node_config(seed),
+        seed,
+        profile: common.profile,
+        native: common.native_histograms().map_err(Failure::Usage)?,
+    };
+    let started = Instant::now();
+    let fleet = Fleet::bind(&shared, &addrs).await?;
+    tracing::info!(seed, nodes = cli.nodes, profile = %common.profile, tick_ms = common.tick_ms,
+        bound_in = ?started.elapsed(), "simulating a fleet of Antrea agents");
+    if let Some(path) = &cli.file_sd {
+        file_sd::write(path, &fleet.targets).map_err(Failure::Usage)?;
+    }
+    let (first, last) = (&fleet.targets[0], &fleet.targets[fleet.targets.len() - 1]);
+    println!(
+        "Nodes:      {} ({} on {} to {} on {})",
+        cli.nodes, first.node, first.addr, last.node, last.addr
+    );
+    if let Some(path) = &cli.file_sd {
+        println!("file_sd:    {}", path.display());
+    }
+    let what = format!("Antrea agent {}", first.node);
+    println!("{}", banner(&what, first.addr, &options, cert.ca_written));
+    let (tick, poll) = (common.tick(), cli.agent.flow_poll_interval);
+    let Fleet { nodes, servers, .. } = fleet;
+    run_until_stopped(signals, servers, common.duration, |stop| {
+        simulate(nodes, tick, poll, stop)
+    })
+    .await
+}
+
+/// Steps every Node every `tick` and polls their conntrack every `poll`, on one timer each,
+/// until `stop` turns true.
+async fn simulate(
+    mut nodes: Vec<FleetNode>,
+    tick: Duration,
+    poll: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let (mut ticks, mut polls) = (step_timer(tick), step_timer(poll));
+    let mut last_summary = Instant::now();
+    loop {
+        tokio::select! {
+            // In this order: a stop wins, and the first step runs before the first poll.
+            biased;
+            _ = stop.wait_for(|s| *s) => break,
+            _ = ticks.tick() => step_all(&mut nodes, Node::tick).await,
+            _ = polls.tick() => step_all(&mut nodes, Node::poll_conntrack).await,
+        }
+        if last_summary.elapsed() >= SUMMARY_EVERY {
+            last_summary = Instant::now();
+            let first = &nodes[0];
+            tracing::info!(
+                "{} Nodes; {}: {}",
+                nodes.len(),
+                first.name,
+                first.node.summary()
+            );
+        }
+    }
+}
+
+/// Runs `step` on every Node under its own lock, so a scrape waits for its own Node's step
+/// only, yielding every [`STEP_BATCH`] Nodes so that a thousand steps do not stall scrapes.
+async fn step_all(nodes: &mut [FleetNode], step: fn(&mut Node)) {
+    for (i, n) in nodes.iter_mut().enumerate() {
+        {
+            let _step = n.lock.hold();
+            step(&mut n.node);
+        }
+        if i % STEP_BATCH == STEP_BATCH - 1 {
+            tokio::task::yield_now().await;
+        }
+    }
+}
