@@ -167,9 +167,7 @@ fn prometheus_scrapes_every_node_of_the_fleet_through_file_sd() -> Result<(), Bo
     wait_until("the controller's queue length", DEADLINE, || {
         Ok(prom.query(&queue)?.len() == 1)
     })?;
-    let families = prom.query(&format!(
-        "count by (job) ({{__name__=~\"antrea_controller_.+\"}})"
-    ))?;
+    let families = prom.query("count by (job) ({__name__=~\"antrea_controller_.+\"})")?;
     assert_eq!(
         label_values(&families, "job"),
         [CONTROLLER_JOB.to_owned()].into()

@@ -113,8 +113,8 @@ async fn run(cli: FleetCli) -> Result<(), Failure> {
         Some(addr) => Some(controller::bind(&shared, addr).await?),
         None => None,
     };
-    tracing::info!(seed, nodes = cli.nodes, profile = %common.profile, tick_ms = common.tick_ms,
-        bound_in = ?started.elapsed(), "simulating a fleet of Antrea agents");
+    tracing::info!(seed, nodes = cli.nodes, controller = cli.controller, profile = %common.profile,
+        tick_ms = common.tick_ms, bound_in = ?started.elapsed(), "simulating a fleet of Antrea agents");
     if let Some(path) = &cli.file_sd {
         file_sd::write(path, &fleet.targets).map_err(Failure::Usage)?;
     }
