@@ -84,6 +84,8 @@ check_fleet_config() {
     # promtool checks the file_sd file's shape (targets and labels) too.
     printf '[{"targets": ["127.0.0.1:20000"], "labels": {"node": "sim-node-0"}}]\n' \
         >"$dir/run/fleet.json" || return 1
+    printf '[{"targets": ["127.0.0.1:20100"], "labels": {"component": "antrea-controller"}}]\n' \
+        >"$dir/run/fleet-controller.json" || return 1
     timeout 120 promtool check config "$dir/fleet.yml"
 }
 run_check "promtool check config deploy/prometheus/fleet.yml" check_fleet_config

@@ -1,9 +1,11 @@
-//! Acceptance of `sim-fleet` (issue 15): a fleet of 100 simulated agent Nodes scraped by a real
-//! Prometheus (Debian's) through the project's own file_sd job, `deploy/prometheus/fleet.yml`.
+//! Acceptance of `sim-fleet` (issue 15): a fleet of 100 simulated agent Nodes and its simulated
+//! controller (`--controller`) scraped by a real Prometheus (Debian's) through the project's own
+//! file_sd jobs, `deploy/prometheus/fleet.yml`.
 //!
 //! Every target is up and was never down, each carries the `node` label the fleet listed, and
 //! every Node's `antrea_agent_local_pod_count` is there with that label, from Nodes whose
-//! models are independent (their Pod counts differ). Needs Debian's `prometheus`
+//! models are independent (their Pod counts differ). The controller is the one target of its
+//! own job, and its `antrea_controller_*` families are scraped. Needs Debian's `prometheus`
 //! (scripts/install-test-deps.sh).
 
 use serde_json::Value;
@@ -19,8 +21,11 @@ const NODES: usize = 100;
 /// Every wait of this test gives up after this long.
 const DEADLINE: Duration = Duration::from_secs(60);
 
-/// The job of `deploy/prometheus/fleet.yml`.
+/// The agents' job of `deploy/prometheus/fleet.yml`.
 const JOB: &str = "antrea-agents";
+
+/// The controller's job of `deploy/prometheus/fleet.yml`.
+const CONTROLLER_JOB: &str = "antrea-controllers";
 
 fn repo_file(rel: &str) -> String {
     format!("{}/{rel}", env!("CARGO_MANIFEST_DIR"))
@@ -60,10 +65,11 @@ fn prometheus_scrapes_every_node_of_the_fleet_through_file_sd() -> Result<(), Bo
     let started = Instant::now();
     suite::prom::binary()?;
     let dir = TempDir::new("sim-fleet")?;
-    let (token, ca, file_sd) = (
+    let (token, ca, file_sd, controller_sd) = (
         dir.file("run/fleet.token"),
         dir.file("run/fleet-ca.pem"),
         dir.file("run/fleet.json"),
+        dir.file("run/fleet-controller.json"),
     );
     let nodes = NODES.to_string();
     let mut fleet = Sim::start(
@@ -79,6 +85,9 @@ fn prometheus_scrapes_every_node_of_the_fleet_through_file_sd() -> Result<(), Bo
             &ca,
             "--file-sd",
             &file_sd,
+            "--controller",
+            "--file-sd-controller",
+            &controller_sd,
             "--seed",
             "15",
             // A safety net: the fleet stops by itself even if this test is killed.
@@ -88,6 +97,13 @@ fn prometheus_scrapes_every_node_of_the_fleet_through_file_sd() -> Result<(), Bo
     )?;
     let expected = listed_nodes(&file_sd)?;
     assert_eq!(expected.len(), NODES, "file_sd lists every Node once");
+    let controller_groups: Value = serde_json::from_str(&std::fs::read_to_string(&controller_sd)?)?;
+    assert_eq!(
+        controller_groups[0]["labels"],
+        serde_json::json!({"component": "antrea-controller"}),
+        "{controller_groups}"
+    );
+    assert_eq!(controller_groups.as_array().map(Vec::len), Some(1));
 
     let config = dir.path().join("fleet.yml");
     std::fs::write(&config, test_config()?)?;
@@ -114,6 +130,15 @@ fn prometheus_scrapes_every_node_of_the_fleet_through_file_sd() -> Result<(), Bo
         if fleet.len() != NODES || !down.is_empty() {
             return Err(format!("{} targets, not up: {down:?}", fleet.len()).into());
         }
+        let controllers: Vec<&Value> = active
+            .iter()
+            .filter(|t| t["labels"]["job"] == CONTROLLER_JOB)
+            .collect();
+        if controllers.len() != 1 || controllers[0]["health"] != "up" {
+            return Err(format!("the controller's targets: {controllers:?}").into());
+        }
+        assert_eq!(controllers[0]["labels"]["component"], "antrea-controller");
+        assert_eq!(controllers[0]["lastError"], "", "{controllers:?}");
         let labelled: BTreeSet<String> = fleet
             .iter()
             .filter_map(|t| t["labels"]["node"].as_str().map(str::to_owned))
@@ -136,8 +161,22 @@ fn prometheus_scrapes_every_node_of_the_fleet_through_file_sd() -> Result<(), Bo
         "Pod counts of {NODES} Nodes: {counts:?}"
     );
 
+    // The controller's own families, from its own job only.
+    let queue =
+        format!("antrea_controller_length_network_policy_queue{{job=\"{CONTROLLER_JOB}\"}}");
+    wait_until("the controller's queue length", DEADLINE, || {
+        Ok(prom.query(&queue)?.len() == 1)
+    })?;
+    let families = prom.query("count by (job) ({__name__=~\"antrea_controller_.+\"})")?;
+    assert_eq!(
+        label_values(&families, "job"),
+        [CONTROLLER_JOB.to_owned()].into()
+    );
+
     // No scrape failed since the targets were discovered: `up` was never 0.
-    let never_down = prom.query(&format!("min(min_over_time(up{{job=\"{JOB}\"}}[5m]))"))?;
+    let never_down = prom.query(&format!(
+        "min(min_over_time(up{{job=~\"{JOB}|{CONTROLLER_JOB}\"}}[5m]))"
+    ))?;
     assert_eq!(never_down.len(), 1, "{never_down:?}");
     assert_eq!(
         never_down[0]["value"][1], "1",

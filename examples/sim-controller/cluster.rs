@@ -178,8 +178,7 @@ mod tests {
     use antrea_metrics::{catalogue, Component, Exposition, Profile};
 
     fn config() -> ClusterConfig {
-        let cli = <crate::cli::Cli as clap::Parser>::parse_from(["sim-controller"]);
-        cli.cluster_config(5)
+        crate::cluster_args::ClusterArgs::default().cluster_config(5)
     }
 
     #[test]

@@ -12,13 +12,12 @@ mod sim;
 
 mod cli;
 mod cluster;
+mod cluster_args;
 mod node_ipam;
 
-use antrea_metrics::ControllerMetrics;
 use clap::Parser;
 use cli::Cli;
 use cluster::Cluster;
-use node_ipam::NodeIpam;
 use sim::run::{main_with, serve_while, served, step_timer, Failure};
 use sim::snapshot::StepLock;
 use std::process::ExitCode;
@@ -41,22 +40,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let seed = cli.common.seed().map_err(Failure::Usage)?;
     let profile = cli.common.profile;
     let native = cli.common.native_histograms().map_err(Failure::Usage)?;
-    let node_ipam_config = cli.node_ipam_config(seed);
-    let metrics = ControllerMetrics::builder()
-        .profile(profile)
-        .native_histograms(native)
-        .node_ipam(node_ipam_config.is_some())
-        .build()
-        .map_err(|e| Failure::Runtime(e.to_string()))?;
-    let node_ipam = match (node_ipam_config, &metrics.node_ipam) {
-        (Some(config), Some(handles)) => {
-            Some(NodeIpam::new(handles, config).map_err(Failure::Usage)?)
-        }
-        _ => None,
-    };
+    let (metrics, cluster) = cli.cluster.build(seed, profile, native)?;
     let lock = StepLock::default();
     let served = served(metrics.collector().clone(), &lock)?;
-    let cluster = Cluster::new(&metrics, cli.cluster_config(seed)).with_node_ipam(node_ipam);
     tracing::info!(seed, %profile, tick_ms = cli.common.tick_ms, "simulating an Antrea controller");
     let tick = cli.common.tick();
     serve_while(

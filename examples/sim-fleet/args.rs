@@ -30,6 +30,15 @@ pub struct FleetCli {
     /// Write a Prometheus file_sd_configs file listing every Node's target with a `node` label.
     #[arg(long, value_name = "PATH")]
     pub file_sd: Option<PathBuf>,
+
+    /// Also simulate one Antrea controller (sim-controller's model with its default flags), on
+    /// the port after the last Node's.
+    #[arg(long)]
+    pub controller: bool,
+
+    /// Write a file_sd_configs file listing the controller's target, for a job of its own.
+    #[arg(long, value_name = "PATH", requires = "controller")]
+    pub file_sd_controller: Option<PathBuf>,
 }
 
 impl FleetCli {
@@ -52,20 +61,20 @@ impl FleetCli {
     }
 }
 
-/// The `nodes` addresses from `first` on consecutive ports; port 0 gives each Node a free port.
-pub fn listen_addrs(first: SocketAddr, nodes: u32) -> Result<Vec<SocketAddr>, String> {
+/// The `count` addresses from `first` on consecutive ports; port 0 gives each a free port.
+pub fn listen_addrs(first: SocketAddr, count: u32) -> Result<Vec<SocketAddr>, String> {
     if first.port() == 0 {
-        return Ok(vec![first; nodes as usize]);
+        return Ok(vec![first; count as usize]);
     }
-    let last = u32::from(first.port()) + nodes - 1;
+    let last = u32::from(first.port()) + count - 1;
     if last > u32::from(u16::MAX) {
         return Err(format!(
-            "{nodes} Nodes from port {} would need ports up to {last}, past 65535: \
-             start --listen lower or run fewer Nodes",
+            "{count} listeners (the Nodes, and the controller with --controller) from port {} \
+             would need ports up to {last}, past 65535: start --listen lower or run fewer Nodes",
             first.port()
         ));
     }
-    Ok((0..nodes)
+    Ok((0..count)
         .map(|i| {
             let mut addr = first;
             // In range: checked above.
@@ -99,6 +108,10 @@ mod tests {
             let args = std::iter::once("sim-fleet").chain(bad.iter().copied());
             assert_eq!(FleetCli::try_parse_from(args).unwrap_err().exit_code(), 2);
         }
+        let sd = ["sim-fleet", "--file-sd-controller", "c.json"];
+        assert_eq!(FleetCli::try_parse_from(sd).unwrap_err().exit_code(), 2);
+        let cli = FleetCli::parse_from([&sd[..], &["--controller"]].concat());
+        assert!(cli.controller && cli.file_sd_controller.is_some());
         let cli = FleetCli::parse_from(["sim-fleet", "--kube-auth"]);
         assert!(cli
             .refused()

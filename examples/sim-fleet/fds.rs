@@ -7,9 +7,10 @@ use rustix::process::{getrlimit, Resource};
 /// Descriptors the runtime, logs and files need besides the Nodes'.
 const BASE: u64 = 64;
 
-/// Descriptors `nodes` Nodes need: a listener each, and a connection from one scraper each.
-pub fn needed(nodes: u32) -> u64 {
-    2 * u64::from(nodes) + BASE
+/// Descriptors `listeners` listeners (the Nodes', and the controller's) need: the listener,
+/// and a connection from one scraper, each.
+pub fn needed(listeners: u32) -> u64 {
+    2 * u64::from(listeners) + BASE
 }
 
 /// Fails, saying what limit to set, when the open-file limit is below `needed`.

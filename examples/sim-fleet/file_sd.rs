@@ -1,27 +1,50 @@
-//! The Prometheus `file_sd_configs` file listing every Node's target.
+//! The Prometheus `file_sd_configs` files listing the fleet's targets: every Node's, and the
+//! controller's in a file of its own (Antrea's jobs scrape agents and controllers apart).
 
 use serde_json::json;
 use std::net::SocketAddr;
 use std::path::Path;
 
-/// One Node's scrape target.
-#[derive(Clone, Debug)]
-pub struct Target {
-    /// Where the Node serves `/metrics`.
-    pub addr: SocketAddr,
-    /// The Node's name, the target's `node` label.
-    pub node: String,
+/// What a target runs, its `component` label (as in `deploy/prometheus/prometheus.yml`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Component {
+    /// A simulated Node's Antrea agent, labelled with its `node` too.
+    Agent,
+    /// The simulated Antrea controller.
+    Controller,
 }
 
-/// The file's JSON: one target group per Node, since each has its own `node` label.
+impl Component {
+    /// The `component` label's value.
+    pub fn label(self) -> &'static str {
+        match self {
+            Component::Agent => "antrea-agent",
+            Component::Controller => "antrea-controller",
+        }
+    }
+}
+
+/// One scrape target.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// Where the target serves `/metrics`.
+    pub addr: SocketAddr,
+    /// The Node's name (the target's `node` label), or the controller's.
+    pub node: String,
+    /// What it runs.
+    pub component: Component,
+}
+
+/// The file's JSON: one target group per target, since each Node has its own `node` label.
 pub fn render(targets: &[Target]) -> String {
     let groups: Vec<_> = targets
         .iter()
         .map(|t| {
-            json!({
-                "targets": [t.addr.to_string()],
-                "labels": {"node": t.node, "component": "antrea-agent"},
-            })
+            let labels = match t.component {
+                Component::Agent => json!({"node": t.node, "component": t.component.label()}),
+                Component::Controller => json!({"component": t.component.label()}),
+            };
+            json!({"targets": [t.addr.to_string()], "labels": labels})
         })
         .collect();
     let mut text = serde_json::Value::Array(groups).to_string();
@@ -53,6 +76,7 @@ mod tests {
             .map(|i| Target {
                 addr: SocketAddr::from(([127, 0, 0, 1], 20000 + i)),
                 node: format!("sim-node-{i}"),
+                component: Component::Agent,
             })
             .collect()
     }
@@ -64,6 +88,21 @@ mod tests {
         assert_eq!(groups.len(), 3);
         assert_eq!(groups[2]["targets"], json!(["127.0.0.1:20002"]));
         assert_eq!(groups[2]["labels"]["node"], "sim-node-2");
+        assert_eq!(groups[2]["labels"]["component"], "antrea-agent");
+    }
+
+    #[test]
+    fn the_controller_has_its_component_and_no_node_label() {
+        let controller = Target {
+            addr: SocketAddr::from(([127, 0, 0, 1], 20100)),
+            node: "sim-controller".into(),
+            component: Component::Controller,
+        };
+        let parsed: serde_json::Value = serde_json::from_str(&render(&[controller])).unwrap();
+        assert_eq!(
+            parsed,
+            json!([{"targets": ["127.0.0.1:20100"], "labels": {"component": "antrea-controller"}}])
+        );
     }
 
     #[test]

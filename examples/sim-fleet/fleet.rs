@@ -1,10 +1,10 @@
 //! The fleet: every Node's model, the lock its scrapes share with its steps, and its server.
 
 use crate::args::node_name;
-use crate::file_sd::Target;
+use crate::file_sd::{Component, Target};
 use crate::node::{Node, NodeConfig};
 use crate::sim::cli::{ServeOptions, Tls};
-use crate::sim::run::{served, Failure};
+use crate::sim::run::{served, Failure, Served};
 use crate::sim::serve::Server;
 use crate::sim::snapshot::StepLock;
 use crate::variety;
@@ -47,6 +47,27 @@ pub struct Shared<'a> {
     pub native: NativeHistograms,
 }
 
+impl Shared<'_> {
+    /// Binds the server of target `name` at `listen`, with the fleet's token, certificate and
+    /// format options.
+    pub async fn bind(
+        &self,
+        listen: SocketAddr,
+        served: Served,
+        name: &str,
+    ) -> Result<Server, Failure> {
+        let options = ServeOptions {
+            listen,
+            auth: self.options.auth.clone(),
+            tls: self.tls.clone(),
+            openmetrics: self.options.openmetrics,
+        };
+        Server::bind(&options, served)
+            .await
+            .map_err(|e| Failure::Usage(format!("{name}: {e}")))
+    }
+}
+
 impl Fleet {
     /// Makes one Node per address and binds its server.
     pub async fn bind(shared: &Shared<'_>, addrs: &[SocketAddr]) -> Result<Self, Failure> {
@@ -64,19 +85,13 @@ impl Fleet {
                 .build()
                 .map_err(|e| Failure::Runtime(e.to_string()))?;
             let lock = StepLock::default();
-            let options = ServeOptions {
-                listen,
-                auth: shared.options.auth.clone(),
-                tls: shared.tls.clone(),
-                openmetrics: shared.options.openmetrics,
-            };
-            let server = Server::bind(&options, served(metrics.collector().clone(), &lock)?)
-                .await
-                .map_err(|e| Failure::Usage(format!("{name}: {e}")))?;
+            let served = served(metrics.collector().clone(), &lock)?;
+            let server = shared.bind(listen, served, &name).await?;
             let config = variety::node_config(&shared.base, shared.seed, index);
             fleet.targets.push(Target {
                 addr: server.local_addr(),
                 node: name.clone(),
+                component: Component::Agent,
             });
             let mut node = Node::new(&metrics, config, None);
             // As sim-agent: one step and one poll before any scrape, so none sees a Node that

@@ -1,5 +1,6 @@
 //! A simulated fleet of Antrea Agents in one process, for sizing Prometheus: every Node has its
-//! own seeded model (the agent simulator's) and its own HTTPS listener, on consecutive ports.
+//! own seeded model (the agent simulator's) and its own HTTPS listener, on consecutive ports;
+//! with `--controller`, one simulated Antrea controller (the controller simulator's model) too.
 //!
 //! ```text
 //! cargo run --release --example sim-fleet -- --nodes 1000 --listen 127.0.0.1:20000 \
@@ -36,8 +37,17 @@ mod proxy;
 #[path = "../sim-agent/workloads.rs"]
 mod workloads;
 
+// The controller simulator's model, shared the same way; its flags stay at their defaults.
+#[path = "../sim-controller/cluster.rs"]
+mod cluster;
+#[path = "../sim-controller/cluster_args.rs"]
+mod cluster_args;
+#[path = "../sim-controller/node_ipam.rs"]
+mod node_ipam;
+
 mod args;
 mod cert;
+mod controller;
 mod fds;
 mod file_sd;
 mod fleet;
@@ -45,6 +55,7 @@ mod variety;
 
 use args::FleetCli;
 use clap::Parser;
+use controller::FleetController;
 use fleet::{Fleet, FleetNode, Shared};
 use node::Node;
 use sim::cli::Auth;
@@ -77,8 +88,11 @@ async fn run(cli: FleetCli) -> Result<(), Failure> {
     let options = common
         .serve_options(&args::DEFAULTS)
         .map_err(Failure::Usage)?;
-    let addrs = args::listen_addrs(options.listen, cli.nodes).map_err(Failure::Usage)?;
-    fds::check_open_files(fds::needed(cli.nodes)).map_err(Failure::Usage)?;
+    let listeners = cli.nodes + u32::from(cli.controller);
+    let mut addrs = args::listen_addrs(options.listen, listeners).map_err(Failure::Usage)?;
+    // The controller's port is the one after the last Node's.
+    let controller_addr = if cli.controller { addrs.pop() } else { None };
+    fds::check_open_files(fds::needed(listeners)).map_err(Failure::Usage)?;
     let seed = common.seed().map_err(Failure::Usage)?;
     let signals = StopSignals::install().map_err(Failure::Runtime)?;
     if let Auth::TokenFile(path) = &options.auth {
@@ -95,8 +109,12 @@ async fn run(cli: FleetCli) -> Result<(), Failure> {
     };
     let started = Instant::now();
     let fleet = Fleet::bind(&shared, &addrs).await?;
-    tracing::info!(seed, nodes = cli.nodes, profile = %common.profile, tick_ms = common.tick_ms,
-        bound_in = ?started.elapsed(), "simulating a fleet of Antrea agents");
+    let controller = match controller_addr {
+        Some(addr) => Some(controller::bind(&shared, addr).await?),
+        None => None,
+    };
+    tracing::info!(seed, nodes = cli.nodes, controller = cli.controller, profile = %common.profile,
+        tick_ms = common.tick_ms, bound_in = ?started.elapsed(), "simulating a fleet of Antrea agents");
     if let Some(path) = &cli.file_sd {
         file_sd::write(path, &fleet.targets).map_err(Failure::Usage)?;
     }
@@ -108,20 +126,35 @@ async fn run(cli: FleetCli) -> Result<(), Failure> {
     if let Some(path) = &cli.file_sd {
         println!("file_sd:    {}", path.display());
     }
+    let Fleet {
+        nodes, mut servers, ..
+    } = fleet;
+    let controller = match controller {
+        Some((controller, server, target)) => {
+            println!("Controller: {} on {}", target.node, target.addr);
+            if let Some(path) = &cli.file_sd_controller {
+                file_sd::write(path, &[target]).map_err(Failure::Usage)?;
+                println!("file_sd:    {} (the controller)", path.display());
+            }
+            servers.push(server);
+            Some(controller)
+        }
+        None => None,
+    };
     let what = format!("Antrea agent {}", first.node);
     println!("{}", banner(&what, first.addr, &options, cert.ca_written));
     let (tick, poll) = (common.tick(), cli.agent.flow_poll_interval);
-    let Fleet { nodes, servers, .. } = fleet;
     run_until_stopped(signals, servers, common.duration, |stop| {
-        simulate(nodes, tick, poll, stop)
+        simulate(nodes, controller, tick, poll, stop)
     })
     .await
 }
 
-/// Steps every Node every `tick` and polls their conntrack every `poll`, on one timer each,
-/// until `stop` turns true.
+/// Steps every Node (then the controller) every `tick` and polls the Nodes' conntrack every
+/// `poll`, on one timer each, until `stop` turns true.
 async fn simulate(
     mut nodes: Vec<FleetNode>,
+    mut controller: Option<FleetController>,
     tick: Duration,
     poll: Duration,
     mut stop: watch::Receiver<bool>,
@@ -133,7 +166,12 @@ async fn simulate(
             // In this order: a stop wins, and the first step runs before the first poll.
             biased;
             _ = stop.wait_for(|s| *s) => break,
-            _ = ticks.tick() => step_all(&mut nodes, Node::tick).await,
+            _ = ticks.tick() => {
+                step_all(&mut nodes, Node::tick).await;
+                if let Some(controller) = &mut controller {
+                    controller.step();
+                }
+            }
             _ = polls.tick() => step_all(&mut nodes, Node::poll_conntrack).await,
         }
         if last_summary.elapsed() >= SUMMARY_EVERY {
@@ -145,6 +183,9 @@ async fn simulate(
                 first.name,
                 first.node.summary()
             );
+            if let Some(controller) = &controller {
+                tracing::info!("controller: {}", controller.cluster.summary());
+            }
         }
     }
 }
