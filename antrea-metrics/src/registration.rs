@@ -119,6 +119,8 @@ pub(crate) struct Options {
     pub(crate) native: NativeHistograms,
     /// Only the controller reads it.
     pub(crate) node_ipam: bool,
+    /// Only the agent reads it.
+    pub(crate) antrea_proxy: bool,
 }
 
 impl Options {
@@ -129,6 +131,7 @@ impl Options {
             counters: CounterMode::Plain,
             native: NativeHistograms::none(),
             node_ipam: false,
+            antrea_proxy: true,
         }
     }
 }

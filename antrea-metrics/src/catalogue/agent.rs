@@ -79,7 +79,7 @@ pub const AGENT_FQDN_CACHE_EVICTION_COUNT: Def<Counter, EvictionReason> = Def::s
 )
 .labels(&["reason"])
 .startup(&[&["selector_limit"], &["total_limit"]])
-.since("v2.7.0")
+.since("v2.5.3, v2.6.3, v2.7.0")
 .absent_in_v1_11();
 
 /// `antrea_agent_fqdn_cache_size`.
@@ -89,7 +89,7 @@ pub const AGENT_FQDN_CACHE_SIZE: Def<Gauge> = Def::scalar(
     Stability::Alpha,
     "Number of domain names which the Antrea Agent tracks for the FQDN rules of the NetworkPolicies applied to local Pods.",
 )
-.since("v2.7.0")
+.since("v2.5.3, v2.6.3, v2.7.0")
 .absent_in_v1_11();
 
 /// `antrea_agent_ingress_networkpolicy_rule_count`.
