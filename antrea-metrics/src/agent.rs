@@ -89,7 +89,7 @@ impl Builder<AgentMetrics> {
     /// let agent = AgentMetrics::builder().antrea_proxy(false).build()?;
     /// assert!(!agent.runs_antrea_proxy());
     /// let mut out = Vec::new();
-    /// agent.encode_text(&mut out)?;
+    /// agent.encode(antrea_metrics::format::Format::Text, &mut out)?;
     /// assert!(!String::from_utf8_lossy(&out).contains("antrea_proxy_"));
     /// # Ok::<(), antrea_metrics::Error>(())
     /// ```
@@ -129,7 +129,7 @@ impl private::Create for AgentMetrics {
             } else {
                 // Created apart and never collected: the handles work, nothing exposes them.
                 let options = f.options().clone();
-                ProxyHandles::create(&mut Families::new(&options, Component::Proxy))
+                ProxyHandles::create(&mut Families::new(&options, Component::Proxy.as_str()))
             },
             antrea_proxy: f.options().antrea_proxy,
             collector: f.finish()?,
@@ -153,7 +153,7 @@ impl AgentMetrics {
     /// let agent = AgentMetrics::unregistered(Profile::Latest)?;
     /// agent.ovs_connected(&Pipeline::antrea_default());
     /// let mut out = Vec::new();
-    /// agent.encode_text(&mut out)?;
+    /// agent.encode(antrea_metrics::format::Format::Text, &mut out)?;
     /// let text = String::from_utf8_lossy(&out);
     /// assert!(text.contains("antrea_agent_ovs_flow_count{table_id=\"28\",table_name=\"Output\"} 0\n"));
     /// assert!(text.contains("antrea_agent_ovs_total_flow_count 0\n"));
