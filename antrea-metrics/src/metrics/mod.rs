@@ -6,6 +6,7 @@ mod counter;
 mod gauge;
 mod histogram;
 mod native;
+mod native_bounds;
 mod shard;
 
 pub use counter::{Counter, CounterMode};
