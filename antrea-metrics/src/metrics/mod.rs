@@ -11,6 +11,6 @@ mod shard;
 
 pub use counter::{Counter, CounterMode};
 pub use gauge::Gauge;
-pub use histogram::{Histogram, HistogramSnapshot, Unit};
+pub use histogram::{Histogram, HistogramSnapshot};
 pub(crate) use native::NativeSnapshot;
 pub use native::{NativeConfig, NativeHistograms};

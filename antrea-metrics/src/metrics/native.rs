@@ -159,11 +159,7 @@ impl NativeHistograms {
 
     /// Also `family` (a histogram of the [catalogue](crate::catalogue)), with `config`, which
     /// takes precedence over [`NativeHistograms::all`]'s.
-    pub fn family<L>(
-        mut self,
-        family: &crate::Def<crate::Histogram, L>,
-        config: NativeConfig,
-    ) -> Self {
+    pub fn family(mut self, family: &crate::descriptor::Descriptor, config: NativeConfig) -> Self {
         self.families.retain(|(name, _)| *name != family.name);
         self.families.push((family.name, config));
         self
