@@ -235,6 +235,25 @@ impl MetricsServerBuilder {
         self
     }
 
+    /// Closes a connection whose response has waited this long for the client to take any of
+    /// it (default 10 s): a client that does not read, or holds its HTTP/2 flow-control window
+    /// at zero. A slow client that keeps reading is not affected.
+    #[must_use]
+    pub fn send_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.send_timeout = timeout;
+        self
+    }
+
+    /// How long a new connection goes last when its address's connections make room for a
+    /// newcomer (default 1 s): the time a scraper has to finish its TLS handshake and send its
+    /// request. Keep it short; see `docs/reliability.md` for what it guarantees. Zero turns it
+    /// off.
+    #[must_use]
+    pub fn fresh_connection_grace(mut self, grace: Duration) -> Self {
+        self.limits.fresh_connection_grace = grace;
+        self
+    }
+
     /// The largest request head accepted, at least 8192 (default 16 KiB).
     #[must_use]
     pub fn max_header_bytes(mut self, bytes: usize) -> Self {
@@ -243,9 +262,12 @@ impl MetricsServerBuilder {
     }
 
     /// How many connections may be open at once (default 256). A new connection beyond it
-    /// closes the least useful held one: one still in its TLS handshake or that has not sent a
-    /// request (oldest first), else the one idle longest; a connection with a request in
-    /// flight is never closed for this, and when all are busy the new one is closed instead.
+    /// closes a held one: never one that proved a bearer token or on which the server is
+    /// working; of the others, one from the address holding the most, connections older than
+    /// [`fresh_connection_grace`](Self::fresh_connection_grace) first, the least useful first
+    /// (in its handshake or without a request, oldest first, then the longest idle). When none
+    /// may go, the new connection is closed instead. `docs/reliability.md` states the
+    /// guarantee this gives a scraper.
     #[must_use]
     pub fn max_connections(mut self, count: usize) -> Self {
         self.limits.max_connections = count;
