@@ -56,4 +56,8 @@ cargo bench --workspace --no-run
 step "cargo test (workspace, all features)"
 cargo test --workspace --all-features
 
+# Marked #[ignore] because it needs Debian's prometheus, which this script has installed.
+step "the sharded Prometheus end-to-end test (ignored by a plain cargo test)"
+cargo test --all-features --test sharded_prometheus -- --ignored
+
 step "all checks passed"

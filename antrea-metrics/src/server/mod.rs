@@ -46,6 +46,7 @@ mod limits;
 mod metrics;
 mod reload;
 mod service;
+mod shared_tls;
 mod timeouts;
 mod tls;
 mod tokens;
@@ -59,6 +60,7 @@ pub use cert::{CertFiles, SelfSigned, TlsSource, DEFAULT_CERT_RELOAD_INTERVAL};
 pub use error::BuildError;
 pub(crate) use error::ServeError;
 pub use rustls;
+pub use shared_tls::SharedTls;
 pub use tls::{supported_cipher_suites, TlsVersion};
 pub use tokens::{StaticTokens, DEFAULT_TOKEN_RELOAD_INTERVAL, STATIC_TOKEN_USER};
 
@@ -80,7 +82,7 @@ pub struct MetricsServer {
     app: Arc<App>,
     limits: Limits,
     http2: bool,
-    ca_pem: Option<String>,
+    ca_pem: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for MetricsServer {
