@@ -68,7 +68,7 @@ pub use node_ipam::{CidrSetMetrics, NodeIpamMetrics};
 pub use proxy::{ProxyFamilyMetrics, ProxyHandles, ProxyMetrics};
 pub use registration::{Builder, MetricSet};
 // Antrea's OVS pipeline, which `AgentMetrics::ovs_connected` takes.
-pub use pipeline::{Pipeline, PipelineError};
+pub use pipeline::{AgentModes, IpStack, Pipeline, PipelineError, TrafficEncapMode};
 // The handles those sets hold, and the types their fields are spelled with.
 pub use flow_table::OvsFlowCount;
 pub use labeled::ByLabel;
