@@ -9,8 +9,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Any of the crate's errors, for programs that handle them alike (`?` converts each layer's
 /// error into it): the core's [`MetricsError`], the server's
-/// [`BuildError`](crate::server::BuildError) and [`ServeError`](crate::server::ServeError),
-/// and the Kubernetes layer's [`ConfigError`](crate::server::kube::ConfigError) and
+/// [`BuildError`](crate::server::BuildError), and the Kubernetes layer's [`ConfigError`](crate::server::kube::ConfigError) and
 /// [`KubeError`](crate::server::kube::KubeError). Each layer's functions return their own
 /// type; this one only wraps them, with the same message and source.
 #[derive(Debug, thiserror::Error)]
@@ -24,11 +23,6 @@ pub enum Error {
     #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
     #[error(transparent)]
     Build(#[from] crate::server::BuildError),
-    /// The server failed while serving.
-    #[cfg(feature = "server")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
-    #[error(transparent)]
-    Serve(#[from] crate::server::ServeError),
     /// The Kubernetes API server settings or the review client could not be made.
     #[cfg(feature = "kube-auth")]
     #[cfg_attr(docsrs, doc(cfg(feature = "kube-auth")))]
