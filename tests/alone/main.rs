@@ -1,0 +1,10 @@
+//! The tests that must not share their process with other tests: they lower or count this
+//! process's open files, or measure its CPU time and memory. One binary, in which the tests of
+//! one module never run beside those of another (`gate`); `tests/it/` holds all the others.
+
+mod gate;
+
+mod emfile;
+mod fds;
+mod flood;
+mod h2;
