@@ -15,7 +15,7 @@ pub fn reference_markdown() -> String {
         "# Metrics reference\n\n\
          Every metric Antrea defines, as `antrea-metrics` exposes it (Antrea v2.7; `since` is the \
          Antrea release that added it). Generated from the catalogue by \
-         `cargo run --example metrics-reference > docs/metrics.md`; a test fails when this file \
+         `scripts/regenerate.sh` (the `metrics-reference` example); a test fails when this file \
          is stale.\n\n",
     );
     table(&mut md, CATALOGUE);

@@ -27,6 +27,7 @@ fn root(rel: &str) -> String {
 
 #[test]
 fn exposition_prints_each_golden_file() {
+    let _hint = suite::regen::hint();
     for component in ["agent", "controller"] {
         for profile in ["latest", "v1.11"] {
             let out = example("exposition")
@@ -45,6 +46,7 @@ fn exposition_prints_each_golden_file() {
 
 #[test]
 fn exposition_ovs_connected_adds_a_zero_series_per_pipeline_table() {
+    let _hint = suite::regen::hint();
     for profile in ["latest", "v1.11"] {
         let out = example("exposition")
             .args([
@@ -102,16 +104,18 @@ fn exposition_rejects_bad_arguments() {
 
 #[test]
 fn metrics_reference_is_current() {
+    let _hint = suite::regen::hint();
     let out = example("metrics-reference").output().expect("run");
     assert!(out.status.success());
     assert!(
         out.stdout == root("docs/metrics.md").as_bytes(),
-        "docs/metrics.md is stale: run `cargo run --example metrics-reference > docs/metrics.md`"
+        "docs/metrics.md is stale: run `scripts/regenerate.sh`"
     );
 }
 
 #[test]
 fn exposition_writes_raw_protobuf_and_openmetrics() {
+    let _hint = suite::regen::hint();
     use antrea_metrics::format::proto::MetricFamily;
     use prost::Message;
     let run = |format: &str, extra: &[&str]| {

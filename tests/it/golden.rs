@@ -47,6 +47,7 @@ fn check(name: &str, registry: &Registry, direct: &dyn Exposition) {
 
 #[test]
 fn agent_latest() {
+    let _hint = suite::regen::hint();
     let r = Registry::new();
     let m = AgentMetrics::register(&r, Profile::Latest).expect("register");
     check("agent-latest", &r, &m);
@@ -54,6 +55,7 @@ fn agent_latest() {
 
 #[test]
 fn agent_v1_11() {
+    let _hint = suite::regen::hint();
     let r = Registry::new();
     let m = AgentMetrics::register(&r, Profile::V1_11).expect("register");
     check("agent-v1.11", &r, &m);
@@ -61,6 +63,7 @@ fn agent_v1_11() {
 
 #[test]
 fn controller_latest() {
+    let _hint = suite::regen::hint();
     let r = Registry::new();
     let m = ControllerMetrics::register(&r, Profile::Latest).expect("register");
     check("controller-latest", &r, &m);
@@ -68,6 +71,7 @@ fn controller_latest() {
 
 #[test]
 fn controller_v1_11() {
+    let _hint = suite::regen::hint();
     let r = Registry::new();
     let m = ControllerMetrics::register(&r, Profile::V1_11).expect("register");
     check("controller-v1.11", &r, &m);

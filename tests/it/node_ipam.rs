@@ -28,6 +28,7 @@ fn cidr(text: &str) -> ClusterCidr {
 
 #[test]
 fn every_fact_matches_its_declaration() {
+    let _hint = suite::regen::hint();
     let facts = facts();
     assert_eq!(facts.len(), catalogue::NODE_IPAM.len());
     for m in &facts {
@@ -68,6 +69,7 @@ fn node_ipam_is_off_unless_asked_for() {
 
 #[test]
 fn an_idle_node_ipam_controller_exposes_nothing_more() {
+    let _hint = suite::regen::hint();
     for (profile, golden) in [
         (Profile::Latest, "controller-latest"),
         (Profile::V1_11, "controller-v1.11"),
@@ -89,6 +91,7 @@ fn an_idle_node_ipam_controller_exposes_nothing_more() {
 
 #[test]
 fn a_used_cidr_set_is_exposed_as_antrea_exposes_it() {
+    let _hint = suite::regen::hint();
     let facts = facts();
     let registry = Registry::new();
     let controller = ControllerMetrics::builder()

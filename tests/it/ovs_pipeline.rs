@@ -45,6 +45,7 @@ fn connected_exposition(profile: Profile) -> String {
 
 #[test]
 fn the_default_pipeline_is_antreas() {
+    let _hint = suite::regen::hint();
     let ours: Vec<(u64, String)> = Pipeline::antrea_default()
         .tables()
         .map(|(id, name)| (u64::from(id.0), name.to_owned()))
@@ -57,6 +58,7 @@ fn the_default_pipeline_is_antreas() {
 
 #[test]
 fn a_connected_agent_has_a_zero_series_per_table() {
+    let _hint = suite::regen::hint();
     let facts = facts();
     for profile in Profile::ALL {
         let text = connected_exposition(profile);
@@ -95,6 +97,7 @@ fn a_connected_agent_has_a_zero_series_per_table() {
 
 #[test]
 fn a_connected_agent_exposes_every_documented_family() {
+    let _hint = suite::regen::hint();
     let spec: Value = serde_json::from_str(&data("antrea-metrics.json")).expect("parse spec");
     for profile in Profile::ALL {
         let text = connected_exposition(profile);
@@ -122,6 +125,7 @@ fn a_connected_agent_exposes_every_documented_family() {
 
 #[test]
 fn connecting_is_the_startup_exposition_plus_the_table_series() {
+    let _hint = suite::regen::hint();
     for profile in Profile::ALL {
         let golden = data(&format!("golden/agent-{}.prom", key(profile)));
         let text = connected_exposition(profile);

@@ -3,10 +3,11 @@
 //!
 //! - the quick start's simulator starts, and the `curl` command it prints answers metrics;
 //! - the exposition command prints the agent's families;
-//! - the Prometheus recipe ends with both simulators' targets up in Prometheus.
+//! - the Prometheus recipe ends with both simulators' targets up in Prometheus, and Ctrl-C
+//!   stops Prometheus and removes its storage.
 //!
 //! The quick start's `scripts/test.sh` line is skipped: it is the CI run that runs this test.
-//! This file is its own test binary because the recipes use fixed ports (10350, 10349, 19090).
+//! The recipes use fixed ports (10350, 10349, 19090); no other test does.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -14,7 +15,7 @@ use std::process::Command;
 use std::time::Duration;
 use suite::group::{without_test_env, Group};
 
-/// Recipes build in release mode: on a fresh clone with two busy cores that takes minutes.
+/// Recipes build the simulators: on a fresh clone with two busy cores that takes minutes.
 const BUILD_TIMEOUT: Duration = Duration::from_secs(1200);
 /// Once built, how long a command may take to print or to finish.
 const RUN_TIMEOUT: Duration = Duration::from_secs(60);
@@ -161,5 +162,17 @@ fn prometheus(recipe: &Recipe, tmp: &Path) {
         Ok(count) => assert_eq!(count, 2, "targets: both simulators and nothing else"),
         Err(e) => panic!("the Prometheus recipe did not end with both targets up: {e}"),
     }
+    // Ctrl-C, as the README says: Prometheus stops and the recipe removes its storage (the
+    // recipe's `mktemp -d`, under `tmp`). The simulators, background jobs, ignore SIGINT.
+    run.interrupt();
+    let status = run.wait(RUN_TIMEOUT).expect("the recipe ends after Ctrl-C");
+    assert!(status.success(), "after Ctrl-C: {status}\n{}", run.output());
+    let left: Vec<_> = std::fs::read_dir(tmp)
+        .expect("temp dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("tmp."))
+        .collect();
+    assert!(left.is_empty(), "Prometheus' storage is left: {left:?}");
     run.kill();
 }

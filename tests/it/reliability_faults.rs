@@ -53,7 +53,10 @@ async fn broken_certificate_files_keep_the_old_pair_serving() -> Result<(), BoxE
         ("cert truncated", Box::new(|| half(&cert))),
         ("key truncated", Box::new(|| half(&key))),
         ("cert garbage", Box::new(|| std::fs::write(&cert, GARBAGE))),
-        ("key garbage", Box::new(|| suite::certs::write_private(&key, GARBAGE))),
+        (
+            "key garbage",
+            Box::new(|| suite::certs::write_private(&key, GARBAGE)),
+        ),
         (
             "both empty",
             Box::new(|| {

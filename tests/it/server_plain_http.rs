@@ -53,7 +53,11 @@ async fn plain_http_gets_go_s_400_then_the_connection_closes() -> Result<(), Box
 async fn curl_with_http_prints_go_s_sentence() -> Result<(), BoxError> {
     let server = Running::start(serve::builder()?).await?;
     let url = format!("http://{}/metrics", server.addr);
-    let out = suite::tools::run("curl", &["--silent", "--show-error", "--max-time", "5", &url]).await?;
+    let out = suite::tools::run(
+        "curl",
+        &["--silent", "--show-error", "--max-time", "5", &url],
+    )
+    .await?;
     assert!(out.status.success(), "{out:?}");
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),

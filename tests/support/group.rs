@@ -117,6 +117,12 @@ impl Group {
         }
     }
 
+    /// Sends SIGINT to the whole group, as Ctrl-C in a terminal does to the foreground job.
+    pub fn interrupt(&self) {
+        let group = rustix::process::Pid::from_child(&self.child);
+        let _ = rustix::process::kill_process_group(group, rustix::process::Signal::INT);
+    }
+
     /// Stops the whole group: SIGTERM, then SIGKILL to whatever is left after
     /// [`crate::stop::GRACE`].
     pub fn kill(&mut self) {

@@ -10,6 +10,7 @@ pub mod kube_stub;
 pub mod logs;
 pub mod prom;
 pub mod realistic;
+pub mod regen;
 pub mod serve;
 pub mod sims;
 pub mod stop;

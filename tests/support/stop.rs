@@ -31,10 +31,7 @@ pub fn terminate_group(child: &mut Child) -> Option<ExitStatus> {
     status
 }
 
-fn stop(
-    child: &mut Child,
-    send: impl Fn(Signal) -> std::io::Result<()>,
-) -> Option<ExitStatus> {
+fn stop(child: &mut Child, send: impl Fn(Signal) -> std::io::Result<()>) -> Option<ExitStatus> {
     if let Ok(Some(status)) = child.try_wait() {
         return Some(status);
     }

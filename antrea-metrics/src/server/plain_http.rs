@@ -21,9 +21,9 @@ const HTTP_STARTS: [&[u8; 5]; 5] = [b"GET /", b"HEAD ", b"POST ", b"PUT /", b"OP
 /// How long to wait between two looks at a request start that has only partly arrived.
 const PEEK_PAUSE: Duration = Duration::from_millis(10);
 
-/// How long the unread rest of the request is drained after the answer, so that closing does
-/// not reset the connection before the client has read the answer.
-const DRAIN_FOR: Duration = Duration::from_millis(500);
+/// The most of a request head read before answering: reading it first means closing does not
+/// reset the connection (unread data would) before the client has read the answer.
+const MAX_HEAD: usize = 16 * 1024;
 
 /// Whether `start` (the first bytes a client sent, at most five) can still be, or is, one of
 /// Go's HTTP request starts.
@@ -36,7 +36,7 @@ fn may_be_http(start: &[u8]) -> bool {
 /// handshake; otherwise returns `Ok` and the TLS handshake reads the same bytes.
 ///
 /// Bounded by the caller's handshake timeout: a client that stops after a partial request
-/// start is looked at every 10 ms until then.
+/// start is looked at every 10 ms until then, one that stops within its head is read until then.
 pub(crate) async fn refuse_plain_http(tcp: &mut TcpStream) -> io::Result<()> {
     let mut start = [0u8; 5];
     loop {
@@ -51,22 +51,29 @@ pub(crate) async fn refuse_plain_http(tcp: &mut TcpStream) -> io::Result<()> {
         }
         tokio::time::sleep(PEEK_PAUSE).await;
     }
+    read_head(tcp).await;
     tcp.write_all(ANSWER).await?;
     tcp.shutdown().await?;
-    let mut sink = [0u8; 4096];
-    let _ = tokio::time::timeout(DRAIN_FOR, async {
-        // Bounded: 16 reads at most, ending at the client's close.
-        for _ in 0..16 {
-            if matches!(tcp.read(&mut sink).await, Ok(0) | Err(_)) {
-                break;
-            }
-        }
-    })
-    .await;
     Err(io::Error::new(
         io::ErrorKind::InvalidData,
         "client sent an HTTP request to an HTTPS server",
     ))
+}
+
+/// Reads (and drops) the request head: up to its blank line, [`MAX_HEAD`] bytes, the client's
+/// close or an error, whichever comes first.
+async fn read_head(tcp: &mut TcpStream) {
+    let mut head = Vec::new();
+    let mut chunk = [0u8; 2048];
+    while head.len() < MAX_HEAD {
+        match tcp.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&chunk[..n]),
+        }
+        if head.windows(4).any(|w| w == b"\r\n\r\n") {
+            return;
+        }
+    }
 }
 
 #[cfg(test)]

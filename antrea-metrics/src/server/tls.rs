@@ -144,10 +144,7 @@ impl Acceptor {
     }
 
     /// The TLS handshake on `tcp`; plain HTTP gets Go's `400` and fails the handshake.
-    pub(crate) async fn accept(
-        &self,
-        mut tcp: TcpStream,
-    ) -> std::io::Result<TlsStream<TcpStream>> {
+    pub(crate) async fn accept(&self, mut tcp: TcpStream) -> std::io::Result<TlsStream<TcpStream>> {
         super::plain_http::refuse_plain_http(&mut tcp).await?;
         let hello = LazyConfigAcceptor::new(rustls::server::Acceptor::default(), tcp).await?;
         self.resolver.refresh().await;

@@ -238,7 +238,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temp dir");
         let err = StaticTokens::from_file(dir.path()).map(|_| ()).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("give the path of a file, not of a folder"), "{msg}");
+        assert!(
+            msg.contains("give the path of a file, not of a folder"),
+            "{msg}"
+        );
         assert!(!msg.contains("check that the path exists"), "{msg}");
         let missing = StaticTokens::from_file(dir.path().join("missing")).map(|_| ());
         let msg = missing.unwrap_err().to_string();
