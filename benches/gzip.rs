@@ -49,7 +49,8 @@ const BACKENDS: [Backend; 2] = [("miniz_oxide", miniz), ("zlib-rs", zlib_rs)];
 fn gzip(c: &mut Criterion) {
     let agent = suite::realistic::agent();
     let mut text = Vec::new();
-    antrea_metrics::Exposition::encode_text(&agent, &mut text).unwrap_or_else(|e| panic!("{e}"));
+    antrea_metrics::Exposition::encode(&agent, antrea_metrics::format::Format::Text, &mut text)
+        .unwrap_or_else(|e| panic!("{e}"));
     println!("gzip input: {} bytes", text.len());
     let mut g = c.benchmark_group("gzip");
     for (name, f) in BACKENDS {

@@ -47,7 +47,7 @@ static GLOBAL: Counting = Counting;
 fn ours(agent: &AgentMetrics) -> Vec<u8> {
     let mut out = Vec::new();
     agent
-        .encode_text(&mut out)
+        .encode(Format::Text, &mut out)
         .unwrap_or_else(|e| panic!("{e}"));
     out
 }

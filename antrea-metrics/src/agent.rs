@@ -115,7 +115,7 @@ impl AgentMetrics {
     /// let agent = AgentMetrics::unregistered(Profile::Latest)?;
     /// agent.ovs_connected(&Pipeline::antrea_default());
     /// let mut out = Vec::new();
-    /// agent.encode_text(&mut out)?;
+    /// agent.encode(antrea_metrics::format::Format::Text, &mut out)?;
     /// let text = String::from_utf8_lossy(&out);
     /// assert!(text.contains("antrea_agent_ovs_flow_count{table_id=\"28\",table_name=\"Output\"} 0\n"));
     /// assert!(text.contains("antrea_agent_ovs_total_flow_count 0\n"));

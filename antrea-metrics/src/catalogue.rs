@@ -14,7 +14,6 @@ mod agent;
 mod controller;
 mod node_ipam;
 mod proxy;
-pub(crate) mod server;
 pub use agent::*;
 pub use controller::*;
 pub use node_ipam::*;
@@ -84,10 +83,8 @@ pub fn for_process(component: Component, profile: crate::Profile) -> Vec<&'stati
     let mut v: Vec<_> = CATALOGUE
         .iter()
         .filter(|d| match component {
-            Component::Agent | Component::Proxy => d.component != Component::Controller,
-            Component::Controller => d.component == Component::Controller,
-            // Not in Antrea's catalogue: the server's families are in `server::SERVER`.
-            Component::MetricsServer => false,
+            Component::Agent | Component::Proxy => d.component != Some(Component::Controller),
+            Component::Controller => d.component == Some(Component::Controller),
         })
         .filter(|d| d.exposed(profile).is_some())
         .copied()
@@ -110,7 +107,7 @@ mod tests {
 
     #[test]
     fn counts_match_antrea() {
-        let count = |c| CATALOGUE.iter().filter(|d| d.component == c).count();
+        let count = |c| CATALOGUE.iter().filter(|d| d.component == Some(c)).count();
         assert_eq!(count(Component::Agent), 18);
         assert_eq!(count(Component::Controller), 11);
         assert_eq!(count(Component::Proxy), 5);

@@ -1,10 +1,9 @@
 //! A component's families as one unit: registered into a `prometheus::Registry` as a single
-//! collector (all or nothing), and able to write its exposition directly.
+//! collector (all or nothing), and able to write its exposition directly in every format.
 
-use crate::descriptor::Component;
 use crate::error::{CoreResult, MetricsError};
-use crate::family::AnyFamily;
-use crate::format::{protobuf, Format};
+use crate::family::{FamilyView, SeriesView, Value};
+use crate::format::{self, Format, Prepared};
 use crate::{Exposition, Profile};
 use prometheus::core::{Collector, Desc};
 use prometheus::proto;
@@ -20,10 +19,12 @@ pub struct ComponentCollector {
 
 #[derive(Debug)]
 struct Inner {
-    component: Component,
+    /// The set's name in registration errors.
+    set: &'static str,
     profile: Profile,
-    /// Every family of the component, sorted by exposed name (absent ones last, unseen).
-    families: Vec<Arc<dyn AnyFamily>>,
+    /// Every family of the component, sorted by exposed name (absent ones last, unseen), with
+    /// what the formats prepared for it.
+    families: Vec<(Arc<dyn FamilyView>, Prepared)>,
     descs: Vec<Desc>,
     /// Bytes written by the last exposition: reserved up front so that a scrape allocates its
     /// buffer once instead of growing it a dozen times.
@@ -33,19 +34,19 @@ struct Inner {
 impl ComponentCollector {
     /// The collector of `families`, which a metric set's registration created.
     pub(crate) fn new(
-        component: Component,
+        set: &'static str,
         profile: Profile,
-        mut families: Vec<Arc<dyn AnyFamily>>,
+        mut families: Vec<Arc<dyn FamilyView>>,
     ) -> CoreResult<Self> {
-        families.sort_by_key(|f| (f.head().exposed.is_none(), f.head().exposed.map(|e| e.name)));
+        families.sort_by_key(|f| (f.head().exposed.is_none(), f.head().name()));
         let descs = families
             .iter()
             .filter_map(|f| {
                 let head = f.head();
-                let e = head.exposed?;
+                let name = head.name()?;
                 let labels = head.label_names.iter().map(|l| l.to_string()).collect();
                 Some(Desc::new(
-                    e.name.to_owned(),
+                    name.to_owned(),
                     head.help.clone(),
                     labels,
                     HashMap::new(),
@@ -53,12 +54,18 @@ impl ComponentCollector {
             })
             .collect::<Result<Vec<_>, _>>()
             .map_err(|source| MetricsError::Describe {
-                component: component.as_str(),
+                component: set,
                 source,
             })?;
+        let families = (families.into_iter())
+            .map(|f| {
+                let prepared = Prepared::new(f.head());
+                (f, prepared)
+            })
+            .collect();
         Ok(ComponentCollector {
             inner: Arc::new(Inner {
-                component,
+                set,
                 profile,
                 families,
                 descs,
@@ -77,45 +84,25 @@ impl ComponentCollector {
         registry
             .register(Box::new(self.clone()))
             .map_err(|source| MetricsError::Register {
-                component: self.inner.component.as_str(),
+                component: self.inner.set,
                 source,
             })
     }
 }
 
 impl Exposition for ComponentCollector {
-    fn encode_text(&self, out: &mut Vec<u8>) -> CoreResult<()> {
-        let start = out.len();
-        // A little headroom for series added since the last scrape.
-        out.reserve(self.inner.last_len.load(Ordering::Relaxed) * 9 / 8);
-        for family in &self.inner.families {
-            family.write_text(out);
-        }
-        (self.inner.last_len).store(out.len() - start, Ordering::Relaxed);
-        Ok(())
-    }
-
     fn supports(&self, _format: Format) -> bool {
         true
     }
 
     fn encode(&self, format: Format, out: &mut Vec<u8>) -> CoreResult<()> {
-        match format {
-            Format::Text => return self.encode_text(out),
-            Format::Protobuf => {
-                // About as long as the text: numbers are shorter, names are not repeated.
-                out.reserve(self.inner.last_len.load(Ordering::Relaxed));
-                let mut scratch = protobuf::Scratch::default();
-                for family in &self.inner.families {
-                    family.write_protobuf(out, &mut scratch);
-                }
-            }
-            Format::OpenMetrics => {
-                for family in &self.inner.families {
-                    family.write_openmetrics(out);
-                }
-            }
-        }
+        let start = out.len();
+        // A little headroom for series added since the last scrape (the protobuf form is
+        // about as long as the text: numbers are shorter, names are not repeated).
+        out.reserve(self.inner.last_len.load(Ordering::Relaxed) * 9 / 8);
+        let families = (self.inner.families.iter()).map(|(f, p)| (&**f, p));
+        format::write_families(format, out, families);
+        (self.inner.last_len).store(out.len() - start, Ordering::Relaxed);
         Ok(())
     }
 }
@@ -126,10 +113,68 @@ impl Collector for ComponentCollector {
     }
 
     fn collect(&self) -> Vec<proto::MetricFamily> {
-        self.inner
-            .families
-            .iter()
-            .filter_map(|f| f.to_proto())
+        (self.inner.families.iter())
+            .filter_map(|(f, _)| to_prometheus(&**f))
             .collect()
     }
+}
+
+/// A family as `prometheus`' own message, for the registry it is registered into: the edge
+/// where this crate meets `prometheus`' types (its classic buckets only: the message has no
+/// native fields). `None` when the profile does not expose the family.
+fn to_prometheus(family: &dyn FamilyView) -> Option<proto::MetricFamily> {
+    let head = family.head();
+    let name = head.name()?;
+    let mut mf = proto::MetricFamily::default();
+    mf.set_name(name.to_owned());
+    mf.set_help(head.help.clone());
+    mf.set_field_type(match head.desc.metric_type {
+        crate::MetricType::Counter => proto::MetricType::COUNTER,
+        crate::MetricType::Gauge => proto::MetricType::GAUGE,
+        crate::MetricType::Histogram => proto::MetricType::HISTOGRAM,
+    });
+    let mut metrics = Vec::new();
+    family.visit(&mut |s: SeriesView<'_>| {
+        let mut m = proto::Metric::default();
+        let labels = (head.label_names.iter().zip(s.values.iter()))
+            .map(|(n, v)| {
+                let mut lp = proto::LabelPair::default();
+                lp.set_name((*n).to_owned());
+                lp.set_value(v.to_string());
+                lp
+            })
+            .collect();
+        m.set_label(labels);
+        match s.value {
+            Value::Counter(n) => {
+                let mut p = proto::Counter::default();
+                p.set_value(n as f64);
+                m.set_counter(p);
+            }
+            Value::Gauge(v) => {
+                let mut p = proto::Gauge::default();
+                p.set_value(v);
+                m.set_gauge(p);
+            }
+            Value::Histogram(h) => {
+                let snap = h.snapshot();
+                let mut p = proto::Histogram::default();
+                p.set_sample_count(snap.count());
+                p.set_sample_sum(snap.sum);
+                let buckets = (h.bounds().iter().zip(snap.cumulative.iter()))
+                    .map(|(le, n)| {
+                        let mut b = proto::Bucket::default();
+                        b.set_upper_bound(*le);
+                        b.set_cumulative_count(*n);
+                        b
+                    })
+                    .collect();
+                p.set_bucket(buckets);
+                m.set_histogram(p);
+            }
+        }
+        metrics.push(m);
+    });
+    mf.set_metric(metrics);
+    Some(mf)
 }

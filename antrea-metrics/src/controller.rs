@@ -14,7 +14,7 @@ use crate::{Builder, Counter, Gauge, Histogram, NodeIpamMetrics};
 /// let controller = ControllerMetrics::register(&prometheus::Registry::new(), Profile::V1_11)?;
 /// controller.annp_status_updates.inc();
 /// let mut out = Vec::new();
-/// controller.encode_text(&mut out)?;
+/// controller.encode(antrea_metrics::format::Format::Text, &mut out)?;
 /// // v1.11 named this family antrea_controller_anp_status_updates.
 /// assert!(String::from_utf8_lossy(&out).contains("antrea_controller_anp_status_updates 1\n"));
 /// # Ok::<(), antrea_metrics::Error>(())

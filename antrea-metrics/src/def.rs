@@ -1,7 +1,9 @@
 //! The typed declaration of one metric family: its facts plus, in its type, the kind of handle
 //! it gives and the label values that select a series.
 
-use crate::descriptor::{Component, Descriptor, MetricType, Stability, V1_11};
+use crate::descriptor::{Component, Descriptor, MetricType, Stability};
+use crate::labels::sealed::Startup;
+use crate::labels::{LabelSet, LabelValue};
 use crate::{Counter, Gauge, Histogram, Unit};
 use std::fmt;
 use std::marker::PhantomData;
@@ -39,8 +41,9 @@ impl Kind for Histogram {
 }
 
 /// One metric family, declared once: its [`Descriptor`] (name, type, HELP, stability, labels,
-/// startup series, buckets, unit, `since`, v1.11 overrides), with the handle kind `K` and the
-/// label type `L` (`()` for none, a [`LabelValue`](crate::LabelValue) enum, or a newtype) in
+/// startup series, buckets, unit, `since`; a [`Profile`](crate::Profile)'s table says how an older release differs), with the handle kind `K` and the
+/// label set `L` ([`LabelSet`]: `()` for none, a label enum, a pair of them, or a struct for an
+/// open set) in
 /// its type, so that asking a gauge family for a counter does not compile.
 ///
 /// Handles, registration, `docs/metrics.md` and the conformance tests all come from these
@@ -67,7 +70,7 @@ pub struct Def<K, L = ()> {
 impl<K: Kind> Def<K, ()> {
     const fn new(
         name: &'static str,
-        component: Component,
+        component: Option<Component>,
         stability: Stability,
         help: &'static str,
         unit: Option<Unit>,
@@ -86,11 +89,6 @@ impl<K: Kind> Def<K, ()> {
                 unit,
                 per_ip_family: false,
                 since: "",
-                v1_11: V1_11::Present {
-                    name: None,
-                    help: None,
-                    labels: None,
-                },
             },
             handles: PhantomData,
         }
@@ -105,7 +103,14 @@ impl<K: sealed::Scalar> Def<K> {
         stability: Stability,
         help: &'static str,
     ) -> Self {
-        Self::new(name, component, stability, help, None, &[])
+        Self::new(name, Some(component), stability, help, None, &[])
+    }
+
+    /// A counter or gauge family of the library's own (not Antrea's): no component, no
+    /// stability level. The server's.
+    #[cfg(feature = "server")]
+    pub(crate) const fn own(name: &'static str, help: &'static str) -> Self {
+        Self::new(name, None, Stability::Internal, help, None, &[])
     }
 }
 
@@ -119,15 +124,28 @@ impl Def<Histogram> {
         buckets: &'static [f64],
         help: &'static str,
     ) -> Self {
-        Self::new(name, component, stability, help, Some(unit), buckets)
+        Self::new(name, Some(component), stability, help, Some(unit), buckets)
+    }
+
+    /// A histogram family of the library's own (not Antrea's), observing values in `unit`.
+    /// The server's.
+    #[cfg(feature = "server")]
+    pub(crate) const fn own_histogram(
+        name: &'static str,
+        unit: Unit,
+        buckets: &'static [f64],
+        help: &'static str,
+    ) -> Self {
+        Self::new(name, None, Stability::Internal, help, Some(unit), buckets)
     }
 }
 
 impl<K> Def<K, ()> {
-    /// The same family with variable labels `names`, whose values the label type `L` gives.
-    pub(crate) const fn labels<L>(self, names: &'static [&'static str]) -> Def<K, L> {
+    /// The same family with the label set `L`, which names its variable labels and gives
+    /// their values.
+    pub(crate) const fn labels<L: LabelSet>(self) -> Def<K, L> {
         let mut desc = self.desc;
-        desc.labels = names;
+        desc.labels = L::NAMES;
         Def {
             desc,
             handles: PhantomData,
@@ -146,46 +164,18 @@ impl<K> Def<K, ()> {
     }
 }
 
-impl<K, L> Def<K, L> {
-    /// Label values whose series exist from startup (at 0).
-    pub(crate) const fn startup(mut self, values: &'static [&'static [&'static str]]) -> Self {
-        self.desc.startup = values;
+impl<K, L: LabelValue> Def<K, L> {
+    /// Every value of the label's closed set has its series from startup (at 0).
+    pub(crate) const fn startup_all(mut self) -> Self {
+        self.desc.startup = <L as Startup>::STARTUP;
         self
     }
+}
 
+impl<K, L> Def<K, L> {
     /// The Antrea release that introduced the family.
     pub(crate) const fn since(mut self, since: &'static str) -> Self {
         self.desc.since = since;
-        self
-    }
-
-    /// Not exposed by Antrea v1.11.
-    pub(crate) const fn absent_in_v1_11(mut self) -> Self {
-        self.desc.v1_11 = V1_11::Absent;
-        self
-    }
-
-    /// Exposed by Antrea v1.11 under another name.
-    pub(crate) const fn v1_11_name(mut self, v: &'static str) -> Self {
-        if let V1_11::Present { ref mut name, .. } = self.desc.v1_11 {
-            *name = Some(v);
-        }
-        self
-    }
-
-    /// Exposed by Antrea v1.11 with another HELP text.
-    pub(crate) const fn v1_11_help(mut self, v: &'static str) -> Self {
-        if let V1_11::Present { ref mut help, .. } = self.desc.v1_11 {
-            *help = Some(v);
-        }
-        self
-    }
-
-    /// Exposed by Antrea v1.11 with fewer labels.
-    pub(crate) const fn v1_11_labels(mut self, v: &'static [&'static str]) -> Self {
-        if let V1_11::Present { ref mut labels, .. } = self.desc.v1_11 {
-            *labels = Some(v);
-        }
         self
     }
 

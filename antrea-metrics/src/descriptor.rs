@@ -1,10 +1,11 @@
 //! What describes one metric family: the facts the catalogue holds for each.
 
-use crate::{Profile, Unit};
+use crate::profile::{Change, Profile};
 use std::fmt;
 
 /// Which Antrea process defines a family. The agent process exposes agent and proxy families.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Component {
     /// `antrea_agent_*`, exposed by the agent.
     Agent,
@@ -12,9 +13,6 @@ pub enum Component {
     Controller,
     /// `antrea_proxy_*`, exposed by the agent (Antrea Proxy runs inside it).
     Proxy,
-    /// `antrea_metrics_server_*`: not Antrea's, the library's HTTPS server's own families
-    /// (its Kubernetes reviews' included).
-    MetricsServer,
 }
 
 impl Component {
@@ -24,9 +22,20 @@ impl Component {
             Component::Agent => "agent",
             Component::Controller => "controller",
             Component::Proxy => "proxy",
-            Component::MetricsServer => "metrics server",
         }
     }
+}
+
+/// The unit a histogram's family declares, so that durations are observed in it without mistakes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// `*_seconds` families.
+    Seconds,
+    /// `*_milliseconds` families.
+    Milliseconds,
+    /// Plain numbers, such as tries per request: observe them with
+    /// [`Histogram::observe`](crate::Histogram::observe); [`Histogram::observe_duration`](crate::Histogram::observe_duration) records seconds.
+    Count,
 }
 
 /// The Prometheus metric type of a family.
@@ -74,29 +83,14 @@ impl Stability {
     }
 }
 
-/// How a family differs in the exposition documented for Antrea v1.11.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum V1_11 {
-    /// Not exposed by v1.11.
-    Absent,
-    /// Exposed, with the given overrides (`None`: as in the latest release).
-    Present {
-        /// The v1.11 name.
-        name: Option<&'static str>,
-        /// The v1.11 HELP text (without the stability prefix).
-        help: Option<&'static str>,
-        /// The v1.11 label names.
-        labels: Option<&'static [&'static str]>,
-    },
-}
-
 /// One metric family, with every fact needed to register and expose it exactly as Antrea does.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Descriptor {
     /// The full metric name.
     pub name: &'static str,
-    /// The component that defines it.
-    pub component: Component,
+    /// The Antrea component that defines it; `None` for a family that is not Antrea's (the
+    /// library's HTTPS server's own `antrea_metrics_server_*`).
+    pub component: Option<Component>,
     /// Its Prometheus type.
     pub metric_type: MetricType,
     /// Its stability level.
@@ -117,8 +111,6 @@ pub struct Descriptor {
     pub per_ip_family: bool,
     /// The Antrea release that introduced it (`v0.x` for the earliest ones).
     pub since: &'static str,
-    /// Its v1.11 exposition.
-    pub v1_11: V1_11,
 }
 
 /// How a family appears on the wire for one [`Profile`].
@@ -142,20 +134,21 @@ impl Descriptor {
     /// assert!(catalogue::AGENT_FQDN_CACHE_SIZE.exposed(Profile::V1_11).is_none());
     /// ```
     pub fn exposed(&self, profile: Profile) -> Option<Exposed> {
-        let latest = Exposed {
+        let mut exposed = Exposed {
             name: self.name,
             help: self.help,
             labels: self.labels,
         };
-        match (profile, self.v1_11) {
-            (Profile::Latest, _) => Some(latest),
-            (Profile::V1_11, V1_11::Absent) => None,
-            (Profile::V1_11, V1_11::Present { name, help, labels }) => Some(Exposed {
-                name: name.unwrap_or(self.name),
-                help: help.unwrap_or(self.help),
-                labels: labels.unwrap_or(self.labels),
-            }),
+        let rows = profile.overrides().iter().filter(|o| o.family == self.name);
+        for row in rows {
+            match row.change {
+                Change::Absent => return None,
+                Change::Name(name) => exposed.name = name,
+                Change::Help(help) => exposed.help = help,
+                Change::Labels(labels) => exposed.labels = labels,
+            }
         }
+        Some(exposed)
     }
 
     /// The HELP line's text as exposed: `[ALPHA] ` or `[STABLE] ` followed by `help`

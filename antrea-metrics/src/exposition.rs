@@ -1,34 +1,31 @@
 //! What a `/metrics` endpoint serves: anything that writes a text exposition, and possibly
 //! the other [formats](mod@crate::format).
 
-use crate::error::{CoreResult, MetricsError};
+use crate::error::CoreResult;
+#[cfg(doc)]
+use crate::error::MetricsError;
 use crate::format::{self, Format};
 
-/// A source of metrics in the Prometheus text format (version 0.0.4).
+/// A source of metrics that a `/metrics` endpoint serves: it writes the text format
+/// (version 0.0.4), and possibly the other [formats](mod@crate::format).
 ///
 /// Implemented for [`prometheus::Registry`] (every collector in it, written as Prometheus' Go
 /// client writes them), for the typed metric sets, and for `Arc`s of these; the `/metrics`
-/// server serves any number of them.
+/// server serves any number of them. [`Exposition::encode`] is the one way to write any format.
 ///
 /// ```
-/// use antrea_metrics::Exposition;
+/// use antrea_metrics::{format::Format, Exposition};
 /// let registry = prometheus::Registry::new();
 /// let counter = prometheus::IntCounter::new("demo_total", "A demo counter.").unwrap();
 /// registry.register(Box::new(counter.clone())).unwrap();
 /// counter.inc();
 /// let mut out = Vec::new();
-/// registry.encode_text(&mut out).unwrap();
+/// registry.encode(Format::Text, &mut out).unwrap();
 /// assert!(String::from_utf8(out).unwrap().contains("demo_total 1\n"));
 /// ```
 pub trait Exposition: Send + Sync {
-    /// Appends the text exposition of every metric family to `out`.
-    ///
-    /// # Errors
-    /// [`crate::MetricsError::Encode`] when a source cannot produce its metrics.
-    fn encode_text(&self, out: &mut Vec<u8>) -> CoreResult<()>;
-
     /// Whether [`Exposition::encode`] writes `format`. The text format always; the default
-    /// says no to the others, so a source written before them keeps working (served as text).
+    /// says no to the others, so a source that writes text alone is served as text.
     fn supports(&self, format: Format) -> bool {
         format == Format::Text
     }
@@ -37,16 +34,9 @@ pub trait Exposition: Send + Sync {
     /// [`encode_all`] ends the whole exposition with `# EOF`.
     ///
     /// # Errors
-    /// [`MetricsError::UnsupportedFormat`] for a format [`Exposition::supports`] refuses; otherwise
-    /// as [`Exposition::encode_text`].
-    fn encode(&self, format: Format, out: &mut Vec<u8>) -> CoreResult<()> {
-        match format {
-            Format::Text => self.encode_text(out),
-            other => Err(MetricsError::UnsupportedFormat {
-                format: other.as_str(),
-            }),
-        }
-    }
+    /// [`MetricsError::Encode`] when a source cannot produce its metrics;
+    /// [`MetricsError::UnsupportedFormat`] for a format [`Exposition::supports`] refuses.
+    fn encode(&self, format: Format, out: &mut Vec<u8>) -> CoreResult<()>;
 }
 
 /// The best format for a request with these `Accept` header values that every source writes:
@@ -86,44 +76,22 @@ pub fn encode_all(
     for source in sources {
         source.encode(format, out)?;
     }
-    if format == Format::OpenMetrics {
-        out.extend_from_slice(b"# EOF\n");
-    }
+    format::finish(format, out);
     Ok(())
 }
 
 impl Exposition for prometheus::Registry {
-    fn encode_text(&self, out: &mut Vec<u8>) -> CoreResult<()> {
-        crate::proto_text::write_families(out, &self.gather());
-        Ok(())
-    }
-
     fn supports(&self, _format: Format) -> bool {
         true
     }
 
     fn encode(&self, format: Format, out: &mut Vec<u8>) -> CoreResult<()> {
-        match format {
-            Format::Text => self.encode_text(out),
-            Format::Protobuf => {
-                format::write_registry_protobuf(out, &self.gather());
-                Ok(())
-            }
-            Format::OpenMetrics => {
-                let gathered = self.gather();
-                let messages = gathered.iter().map(format::registry_message);
-                format::openmetrics::write_families(out, messages);
-                Ok(())
-            }
-        }
+        format::write_gathered(format, out, &self.gather());
+        Ok(())
     }
 }
 
 impl<T: Exposition + ?Sized> Exposition for std::sync::Arc<T> {
-    fn encode_text(&self, out: &mut Vec<u8>) -> CoreResult<()> {
-        (**self).encode_text(out)
-    }
-
     fn supports(&self, format: Format) -> bool {
         (**self).supports(format)
     }

@@ -1,15 +1,16 @@
-//! A registered metric family: its declaration resolved for one profile, and its series.
+//! A registered metric family: its declaration resolved for one profile, its series, and the
+//! read-only view of both that the formats encode.
 
 use crate::descriptor::{Descriptor, Exposed, MetricType};
-use crate::format::{openmetrics, protobuf};
+use crate::labels::{self, LabelSet, LabelValue};
+use crate::metrics::{CounterMode, NativeConfig};
+use crate::profile::Profile;
 use crate::store::Store;
-use crate::text::Dialect;
-use crate::{CounterMode, LabelValue, NativeConfig, Profile};
-use prometheus::proto;
+pub(crate) use crate::store::Value;
 use std::fmt;
 use std::sync::{PoisonError, RwLock};
 
-/// What a family shows on the wire, fixed at registration.
+/// What a family shows on the wire, fixed at registration: what every format reads first.
 #[derive(Debug)]
 pub(crate) struct Head {
     pub(crate) desc: &'static Descriptor,
@@ -21,10 +22,8 @@ pub(crate) struct Head {
     pub(crate) label_names: Vec<&'static str>,
     /// For each exposed label, its position in the values handles pass in.
     projection: Vec<usize>,
-    /// The `# HELP` and `# TYPE` lines, as written in every scrape (empty when not exposed).
-    header: Box<[u8]>,
-    /// Histogram bucket bounds as `le` label values, `+Inf` last: formatted once, not per scrape.
-    pub(crate) le_values: Box<[Box<str>]>,
+    /// A histogram's exposed bucket bounds, `+Inf` last (empty for other kinds).
+    pub(crate) bounds: Box<[f64]>,
 }
 
 impl Head {
@@ -41,27 +40,27 @@ impl Head {
             projection.push(desc.labels.len());
         }
         let help = desc.exposed_help(exposed.map_or(desc.help, |e| e.help));
-        let le_values = if desc.metric_type == MetricType::Histogram {
+        let bounds = if desc.metric_type == MetricType::Histogram {
             // A native histogram without classic buckets has the `+Inf` one alone.
             let classic = native.is_none_or(NativeConfig::keeps_classic);
             let buckets = if classic { desc.buckets } else { &[] };
-            let bounds = buckets.iter().copied().chain([f64::INFINITY]);
-            bounds.map(crate::text::float_string).collect()
+            buckets.iter().copied().chain([f64::INFINITY]).collect()
         } else {
             Box::default()
         };
-        let header = exposed.map_or_else(Box::default, |e| {
-            crate::text::family_header(e.name, &help, desc.metric_type.as_str())
-        });
         Head {
             desc,
             exposed,
             help,
             label_names,
             projection,
-            header,
-            le_values,
+            bounds,
         }
+    }
+
+    /// The exposed name, `None` when the profile does not expose the family.
+    pub(crate) fn name(&self) -> Option<&'static str> {
+        self.exposed.map(|e| e.name)
     }
 }
 
@@ -69,8 +68,8 @@ impl Head {
 #[derive(Debug)]
 struct Series<K> {
     values: Box<[Box<str>]>,
-    /// The values with their label names as the text format writes them (`a="x",b="y"`).
-    labels: Box<[u8]>,
+    /// The label set's canonical form, `a="x",b="y"` ([`labels::render`]), made once.
+    rendered: Box<[u8]>,
     store: K,
 }
 
@@ -107,26 +106,31 @@ impl<K: Store> Family<K> {
         };
         for values in startup {
             if desc.per_ip_family {
-                for fam in crate::IpFamily::ALL {
+                for fam in labels::IpFamily::ALL {
                     let mut v = values.to_vec();
                     v.push(fam.as_str());
-                    family.series(&v);
+                    family.series_of(&v);
                 }
             } else {
-                family.series(values);
+                family.series_of(values);
             }
         }
         family
     }
 
-    /// The store of the series with these label values (the declaration's labels, then the IP
-    /// family for Antrea Proxy families), created on first use. Values of labels that the
-    /// profile does not expose are dropped, so such series share one store.
-    pub(crate) fn series(&self, values: &[&str]) -> K {
+    /// The store of the series with the label set `labels` (of the family's declared label
+    /// type), created on first use. Values of labels that the profile does not expose are
+    /// dropped, so such series share one store.
+    pub(crate) fn series<L: LabelSet>(&self, labels: &L) -> K {
+        labels.with_values(|values| self.series_of(values))
+    }
+
+    /// As [`Family::series`], from the values themselves: the declaration's labels, then the
+    /// IP family for Antrea Proxy families. Their count is the label type's, so every
+    /// projected position exists.
+    fn series_of(&self, values: &[&str]) -> K {
         let head = &self.head;
-        let key: Vec<&str> = (head.projection.iter())
-            .map(|&i| values.get(i).copied().unwrap_or(""))
-            .collect();
+        let key: Vec<&str> = head.projection.iter().map(|&i| values[i]).collect();
         let cmp = |s: &Series<K>| s.values.iter().map(|v| &**v).cmp(key.iter().copied());
         {
             let series = self.series.read().unwrap_or_else(PoisonError::into_inner);
@@ -140,10 +144,10 @@ impl<K: Store> Family<K> {
             Err(i) => {
                 let store = K::create(head.desc, self.counters, self.native.as_ref());
                 let values: Box<[Box<str>]> = key.iter().map(|v| Box::from(*v)).collect();
-                let labels = crate::text::label_pairs(&head.label_names, &values);
+                let rendered = labels::render(&head.label_names, &values);
                 let new = Series {
                     values,
-                    labels,
+                    rendered,
                     store: store.clone(),
                 };
                 series.insert(i, new);
@@ -151,108 +155,43 @@ impl<K: Store> Family<K> {
             }
         }
     }
-
-    /// Appends `header`, then every series as `dialect` writes it; nothing at all when the
-    /// family has no series, like Prometheus' Go client.
-    fn write_samples(&self, out: &mut Vec<u8>, header: &[u8], dialect: &Dialect<'_>) {
-        let series = self.series.read().unwrap_or_else(PoisonError::into_inner);
-        if series.is_empty() {
-            return;
-        }
-        out.extend_from_slice(header);
-        for s in series.iter() {
-            s.store.write_samples(out, &s.labels, dialect);
-        }
-    }
 }
 
-/// A family of any kind, as a collector holds it.
-pub(crate) trait AnyFamily: Send + Sync + fmt::Debug {
+/// One series as the formats read it.
+pub(crate) struct SeriesView<'a> {
+    /// Label values, in the order of [`Head::label_names`].
+    pub(crate) values: &'a [Box<str>],
+    /// The label set's canonical form, `a="x",b="y"` (empty without labels).
+    pub(crate) rendered: &'a [u8],
+    /// The series' value.
+    pub(crate) value: Value<'a>,
+}
+
+/// The read-only view of a family of any kind: what the [formats](crate::format) encode and
+/// the `prometheus::Registry` bridge converts. It knows no format.
+pub(crate) trait FamilyView: Send + Sync + fmt::Debug {
     /// What it shows on the wire.
     fn head(&self) -> &Head;
 
-    /// Appends its exposition; nothing when its profile does not expose it or it has no series.
-    fn write_text(&self, out: &mut Vec<u8>);
-
-    /// Appends it as a length-delimited protobuf `MetricFamily`, native buckets included;
-    /// nothing when its profile does not expose it or it has no series.
-    fn write_protobuf(&self, out: &mut Vec<u8>, scratch: &mut protobuf::Scratch);
-
-    /// Appends it as OpenMetrics text (without the closing `# EOF`); nothing when its profile
-    /// does not expose it or it has no series.
-    fn write_openmetrics(&self, out: &mut Vec<u8>);
-
-    /// Its protobuf form, `None` when its profile does not expose it.
-    fn to_proto(&self) -> Option<proto::MetricFamily>;
+    /// Calls `f` with every series, in exposition order (sorted by label values), under one
+    /// read of the series list; returns how many there were.
+    fn visit(&self, f: &mut dyn FnMut(SeriesView<'_>)) -> usize;
 }
 
-impl<K: Store> AnyFamily for Family<K> {
+impl<K: Store> FamilyView for Family<K> {
     fn head(&self) -> &Head {
         &self.head
     }
 
-    fn write_text(&self, out: &mut Vec<u8>) {
-        let Some(exposed) = self.head.exposed else {
-            return;
-        };
-        let dialect = Dialect {
-            name: exposed.name,
-            counter_suffix: "",
-            le_values: &self.head.le_values,
-        };
-        self.write_samples(out, &self.head.header, &dialect);
-    }
-
-    fn write_protobuf(&self, out: &mut Vec<u8>, scratch: &mut protobuf::Scratch) {
-        let Some(exposed) = self.head.exposed else {
-            return;
-        };
+    fn visit(&self, f: &mut dyn FnMut(SeriesView<'_>)) -> usize {
         let series = self.series.read().unwrap_or_else(PoisonError::into_inner);
-        if series.is_empty() {
-            return;
+        for s in series.iter() {
+            f(SeriesView {
+                values: &s.values,
+                rendered: &s.rendered,
+                value: s.store.value(),
+            });
         }
-        let series = series.iter().map(|s| (&*s.values, &s.store));
-        protobuf::write_family(out, scratch, &self.head, exposed.name, series);
-    }
-
-    fn write_openmetrics(&self, out: &mut Vec<u8>) {
-        let Some(exposed) = self.head.exposed else {
-            return;
-        };
-        let om = openmetrics::FamilyText::new(&self.head, exposed.name);
-        self.write_samples(out, &om.header, &om.dialect());
-    }
-
-    fn to_proto(&self) -> Option<proto::MetricFamily> {
-        let head = &self.head;
-        let exposed = head.exposed?;
-        let mut mf = proto::MetricFamily::default();
-        mf.set_name(exposed.name.to_owned());
-        mf.set_help(head.help.clone());
-        mf.set_field_type(match head.desc.metric_type {
-            MetricType::Counter => proto::MetricType::COUNTER,
-            MetricType::Gauge => proto::MetricType::GAUGE,
-            MetricType::Histogram => proto::MetricType::HISTOGRAM,
-        });
-        let series = self.series.read().unwrap_or_else(PoisonError::into_inner);
-        let metrics = series
-            .iter()
-            .map(|s| {
-                let mut m = proto::Metric::default();
-                let labels = (head.label_names.iter().zip(s.values.iter()))
-                    .map(|(n, v)| {
-                        let mut lp = proto::LabelPair::default();
-                        lp.set_name((*n).to_owned());
-                        lp.set_value(v.to_string());
-                        lp
-                    })
-                    .collect();
-                m.set_label(labels);
-                s.store.fill(&mut m);
-                m
-            })
-            .collect();
-        mf.set_metric(metrics);
-        Some(mf)
+        series.len()
     }
 }

@@ -1,6 +1,6 @@
 //! Per-OVS-table flow counts (`antrea_agent_ovs_flow_count{table_id,table_name}`).
 
-use crate::registration::Labeled;
+use crate::labeled::Labeled;
 use crate::{Gauge, TableId, TableLabels};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -29,7 +29,7 @@ pub struct OvsFlowCount {
 }
 
 struct Inner {
-    family: Labeled<Gauge, TableLabels>,
+    family: Labeled<Gauge, TableLabels<'static>>,
     by_id: Box<[Slot]>,
     /// Any further name for an id already taken (rare: a pipeline rebuilt with new ids). Keyed
     /// by id, then name, so that a lookup borrows `&str` instead of allocating a key.
@@ -37,7 +37,7 @@ struct Inner {
 }
 
 impl OvsFlowCount {
-    pub(crate) fn new(family: Labeled<Gauge, TableLabels>) -> Self {
+    pub(crate) fn new(family: Labeled<Gauge, TableLabels<'static>>) -> Self {
         OvsFlowCount {
             inner: Arc::new(Inner {
                 family,
@@ -79,8 +79,7 @@ impl OvsFlowCount {
     }
 
     fn create(&self, id: TableId, name: &str) -> Gauge {
-        let id = id.0.to_string();
-        self.inner.family.series(&[&id, name])
+        self.inner.family.series(TableLabels { id, name })
     }
 }
 
@@ -117,7 +116,7 @@ mod tests {
         assert_eq!(flows.table(TableId(1), "a").get(), 4.0);
         let mut out = Vec::new();
         agent
-            .encode_text(&mut out)
+            .encode(crate::format::Format::Text, &mut out)
             .unwrap_or_else(|e| panic!("{e}"));
         let text = String::from_utf8_lossy(&out);
         let series = text

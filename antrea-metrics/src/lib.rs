@@ -50,7 +50,7 @@ mod node_ipam;
 pub mod pipeline;
 #[cfg(all(feature = "process", target_os = "linux"))]
 mod process;
-mod proto_text;
+mod profile;
 mod proxy;
 mod reference;
 mod registration;
@@ -58,7 +58,7 @@ mod registration;
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod server;
 mod store;
-mod text;
+mod umbrella;
 
 pub use agent::AgentMetrics;
 pub use catalogue::{Descriptor, CATALOGUE};
@@ -66,24 +66,26 @@ pub use cidr::{CidrError, ClusterCidr};
 pub use collector::ComponentCollector;
 pub use controller::ControllerMetrics;
 pub use def::{Def, Kind};
-pub use descriptor::{Component, Exposed, MetricType, Stability, V1_11};
-pub use error::{Error, MetricsError, Result};
+pub use descriptor::{Component, Exposed, MetricType, Stability, Unit};
+pub use error::MetricsError;
 pub use exposition::Exposition;
 pub use flow_table::OvsFlowCount;
 pub use labeled::ByLabel;
 pub use labels::{
-    EvictionReason, FlowOp, IpFamily, LabelValue, MeterId, Profile, TableId, TableLabels,
+    ClosedLabelSet, EvictionReason, FlowOp, IpFamily, LabelSet, LabelValue, MeterId, TableId,
+    TableLabels,
 };
 pub use metrics::{
-    Counter, CounterMode, Gauge, Histogram, HistogramSnapshot, NativeConfig, NativeHistograms, Unit,
+    Counter, CounterMode, Gauge, Histogram, HistogramSnapshot, NativeConfig, NativeHistograms,
 };
 pub use node_ipam::{CidrSetMetrics, NodeIpamMetrics};
 pub use pipeline::{Pipeline, PipelineError};
 #[cfg(all(feature = "process", target_os = "linux"))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "process", target_os = "linux"))))]
 pub use process::register_process_metrics;
+pub use profile::{Change, Override, Profile};
 pub use prometheus;
 pub use proxy::{ProxyFamilyMetrics, ProxyHandles, ProxyMetrics};
 pub use reference::reference_markdown;
 pub use registration::{Builder, MetricSet};
-pub use text::CONTENT_TYPE;
+pub use umbrella::{Error, Result};

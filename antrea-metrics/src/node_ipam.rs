@@ -2,7 +2,8 @@
 //! per cluster CIDR.
 
 use crate::catalogue as cat;
-use crate::registration::{Families, Labeled};
+use crate::labeled::Labeled;
+use crate::registration::Families;
 use crate::store::Store;
 use crate::{ClusterCidr, Counter, Gauge, Histogram};
 use std::fmt;
@@ -22,7 +23,7 @@ use std::sync::{Arc, OnceLock};
 /// set.allocations().inc();
 /// set.usage().set(1.0 / 256.0);
 /// let mut out = Vec::new();
-/// controller.encode_text(&mut out)?;
+/// controller.encode(antrea_metrics::format::Format::Text, &mut out)?;
 /// let text = String::from_utf8_lossy(&out);
 /// assert!(text.contains(
 ///     "antrea_node_ipam_controller_cidrset_cidrs_allocations_total{clusterCIDR=\"10.244.0.0/16\"} 1\n"
@@ -54,6 +55,7 @@ impl NodeIpamMetrics {
     pub fn cidr_set(&self, cidr: ClusterCidr) -> CidrSetMetrics {
         CidrSetMetrics {
             inner: Arc::new(CidrSet {
+                cidr,
                 label: cidr.to_string(),
                 allocations: Lazy::new(&self.allocations),
                 releases: Lazy::new(&self.releases),
@@ -71,6 +73,7 @@ pub struct CidrSetMetrics {
 }
 
 struct CidrSet {
+    cidr: ClusterCidr,
     label: String,
     allocations: Lazy<Counter>,
     releases: Lazy<Counter>,
@@ -92,32 +95,32 @@ impl<K: Store> Lazy<K> {
         }
     }
 
-    fn get(&self, cidr: &str) -> &K {
-        self.series.get_or_init(|| self.family.series(&[cidr]))
+    fn get(&self, cidr: ClusterCidr) -> &K {
+        self.series.get_or_init(|| self.family.series(cidr))
     }
 }
 
 impl CidrSetMetrics {
     /// `antrea_node_ipam_controller_cidrset_cidrs_allocations_total`: CIDRs allocated.
     pub fn allocations(&self) -> &Counter {
-        self.inner.allocations.get(&self.inner.label)
+        self.inner.allocations.get(self.inner.cidr)
     }
 
     /// `antrea_node_ipam_controller_cidrset_cidrs_releases_total`: CIDRs released.
     pub fn releases(&self) -> &Counter {
-        self.inner.releases.get(&self.inner.label)
+        self.inner.releases.get(self.inner.cidr)
     }
 
     /// `antrea_node_ipam_controller_cidrset_usage_cidrs`: the share of the set's CIDRs
     /// allocated (Antrea sets allocated / max, a fraction despite the HELP's "percentage").
     pub fn usage(&self) -> &Gauge {
-        self.inner.usage.get(&self.inner.label)
+        self.inner.usage.get(self.inner.cidr)
     }
 
     /// `antrea_node_ipam_controller_cidrset_allocation_tries_per_request`: how many candidate
     /// CIDRs one allocation tried (observe counts, not durations).
     pub fn allocation_tries_per_request(&self) -> &Histogram {
-        self.inner.tries.get(&self.inner.label)
+        self.inner.tries.get(self.inner.cidr)
     }
 
     /// The `clusterCIDR` label value.

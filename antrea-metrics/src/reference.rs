@@ -1,6 +1,7 @@
-//! The generated metrics reference, `docs/metrics.md`, from the catalogue's declarations.
+//! The generated metrics reference, `docs/metrics.md`, from the catalogue's declarations and
+//! the server's (so it sits above the server, at the top of the crate).
 
-use crate::catalogue::{server::SERVER, CATALOGUE, NODE_IPAM};
+use crate::catalogue::{CATALOGUE, NODE_IPAM};
 use crate::descriptor::Descriptor;
 use crate::{Profile, Unit};
 
@@ -27,6 +28,7 @@ pub fn reference_markdown() -> String {
          them.\n\n",
     );
     table(&mut md, NODE_IPAM);
+    #[cfg(feature = "server")]
     md.push_str(
         "\n## Metrics server\n\n\
          The library's own HTTPS server's families (not Antrea's, so without a stability \
@@ -34,7 +36,8 @@ pub fn reference_markdown() -> String {
          `MetricsServerBuilder::server_metrics`; the `kube_*` families in the one given to \
          `KubeAuthBuilder::metrics`.\n\n",
     );
-    table(&mut md, SERVER);
+    #[cfg(feature = "server")]
+    table(&mut md, crate::server::families::SERVER);
     md
 }
 

@@ -4,11 +4,15 @@
 
 use crate::collector::ComponentCollector;
 use crate::def::Def;
-use crate::descriptor::{Component, MetricType};
+use crate::descriptor::MetricType;
 use crate::error::CoreResult;
-use crate::family::{AnyFamily, Family};
+use crate::family::{Family, FamilyView};
+#[cfg(feature = "server")]
+use crate::labeled::OnDemand;
+use crate::labeled::{ByLabel, Labeled};
+use crate::labels::{ClosedLabelSet, LabelSet};
 use crate::store::Store;
-use crate::{ByLabel, CounterMode, Exposition, LabelValue, NativeHistograms, Profile};
+use crate::{CounterMode, Exposition, NativeHistograms, Profile};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -74,12 +78,12 @@ impl<T: MetricSet> Builder<T> {
     }
 
     /// Creates the set without registering it anywhere; serve it with
-    /// [`Exposition::encode_text`], or register its collector yourself.
+    /// [`Exposition::encode`], or register its collector yourself.
     ///
     /// # Errors
     /// [`crate::MetricsError::Describe`] if a declaration is invalid (never for the built-in ones).
     pub fn build(self) -> CoreResult<T> {
-        T::create(Families::new(&self.options, T::COMPONENT))
+        T::create(Families::new(&self.options, T::COMPONENT.as_str()))
     }
 
     /// Creates the set and registers it into `registry`, all or nothing.
@@ -153,16 +157,17 @@ pub(crate) mod private {
 /// The families a set creates while it is built.
 pub struct Families<'a> {
     options: &'a Options,
-    component: Component,
-    list: Vec<Arc<dyn AnyFamily>>,
+    /// The set's name in registration errors.
+    set: &'static str,
+    list: Vec<Arc<dyn FamilyView>>,
 }
 
 impl<'a> Families<'a> {
-    /// Starts creating `component`'s families with `options`.
-    pub(crate) fn new(options: &'a Options, component: Component) -> Self {
+    /// Starts creating the families of the set named `set` (in errors) with `options`.
+    pub(crate) fn new(options: &'a Options, set: &'static str) -> Self {
         Families {
             options,
-            component,
+            set,
             list: Vec::new(),
         }
     }
@@ -172,7 +177,7 @@ impl<'a> Families<'a> {
     /// # Errors
     /// [`crate::MetricsError::Describe`] if a declaration is invalid (never for the built-in ones).
     pub(crate) fn finish(self) -> CoreResult<ComponentCollector> {
-        ComponentCollector::new(self.component, self.options.profile, self.list)
+        ComponentCollector::new(self.set, self.options.profile, self.list)
     }
 
     /// Finishes the families and, given a registry, registers them there as one collector:
@@ -196,7 +201,7 @@ impl<'a> Families<'a> {
     }
 
     /// Creates the family `def` declares, with its startup series.
-    pub(crate) fn add<K: Store, L>(&mut self, def: &'static Def<K, L>) -> Labeled<K, L> {
+    pub(crate) fn add<K: Store, L: LabelSet>(&mut self, def: &'static Def<K, L>) -> Labeled<K, L> {
         let native = match K::TYPE {
             MetricType::Histogram => self.options.native.config_for(def.desc.name),
             MetricType::Counter | MetricType::Gauge => None,
@@ -208,53 +213,31 @@ impl<'a> Families<'a> {
             native,
         ));
         self.list.push(family.clone());
-        Labeled {
-            family,
-            labels: PhantomData,
-        }
+        Labeled::new(family)
     }
 
     /// The one series of the unlabeled family `def`.
     pub(crate) fn one<K: Store>(&mut self, def: &'static Def<K>) -> K {
-        self.add(def).series(&[])
+        self.add(def).series(())
     }
 
-    /// One series per value of the closed label set of `def`.
-    pub(crate) fn by_label<K: Store, L: LabelValue>(
+    /// One series per label set of the closed label set of `def`, all made now.
+    pub(crate) fn by_label<K: Store, L: ClosedLabelSet>(
         &mut self,
         def: &'static Def<K, L>,
     ) -> ByLabel<L, K> {
         let family = self.add(def);
-        ByLabel::new(|l: L| family.series(&[l.as_str()]))
+        ByLabel::new(|l: L| family.series(l))
     }
-}
 
-/// A created family whose series are selected by label values of type `L`, made on demand.
-pub(crate) struct Labeled<K, L> {
-    family: Arc<Family<K>>,
-    labels: PhantomData<fn() -> L>,
-}
-
-impl<K: Store, L> Labeled<K, L> {
-    /// The series with these label values (in the declaration's label order), created at 0
-    /// on first use.
-    pub(crate) fn series(&self, values: &[&str]) -> K {
-        self.family.series(values)
-    }
-}
-
-impl<K, L> Clone for Labeled<K, L> {
-    fn clone(&self) -> Self {
-        Labeled {
-            family: self.family.clone(),
-            labels: PhantomData,
-        }
-    }
-}
-
-impl<K: Store, L> std::fmt::Debug for Labeled<K, L> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("Labeled").field(&self.family).finish()
+    /// The series of the closed label set of `def`, each made on its first use (the
+    /// server's per-request families).
+    #[cfg(feature = "server")]
+    pub(crate) fn on_demand<K: Store, L: ClosedLabelSet>(
+        &mut self,
+        def: &'static Def<K, L>,
+    ) -> OnDemand<K, L> {
+        OnDemand::new(self.add(def))
     }
 }
 
@@ -308,13 +291,6 @@ macro_rules! metric_set {
         }
 
         impl $crate::Exposition for $set {
-            fn encode_text(
-                &self,
-                out: &mut Vec<u8>,
-            ) -> ::std::result::Result<(), $crate::MetricsError> {
-                $crate::Exposition::encode_text(&self.collector, out)
-            }
-
             fn supports(&self, format: $crate::format::Format) -> bool {
                 $crate::Exposition::supports(&self.collector, format)
             }

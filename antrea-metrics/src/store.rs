@@ -1,13 +1,16 @@
 //! What each kind of series does beyond its handle: how a new one is made from its family's
-//! declaration, and how it is written in the text formats (0.0.4 and OpenMetrics), in the
-//! protobuf wire format, and as `prometheus`' protobuf message.
+//! declaration, and how its value is read for the [view](crate::family::FamilyView).
 
 use crate::def::Kind;
-use crate::descriptor::Descriptor;
-use crate::format::{protobuf, wire};
-use crate::text::{write_count, write_float, write_series_head, Dialect};
-use crate::{Counter, CounterMode, Gauge, Histogram, NativeConfig, Unit};
-use prometheus::proto;
+use crate::descriptor::{Descriptor, Unit};
+use crate::metrics::{Counter, CounterMode, Gauge, Histogram, NativeConfig};
+
+/// The value of one series, by kind, as the formats read it.
+pub(crate) enum Value<'a> {
+    Counter(u64),
+    Gauge(f64),
+    Histogram(&'a Histogram),
+}
 
 /// A series' value store: one of the three handle kinds.
 pub(crate) trait Store: Kind + std::fmt::Debug {
@@ -15,16 +18,8 @@ pub(crate) trait Store: Kind + std::fmt::Debug {
     /// when `native` is given.
     fn create(desc: &Descriptor, counters: CounterMode, native: Option<&NativeConfig>) -> Self;
 
-    /// Appends the series' sample lines, named and bounded as `dialect` says, with its
-    /// `labels` (as written between braces).
-    fn write_samples(&self, out: &mut Vec<u8>, labels: &[u8], dialect: &Dialect<'_>);
-
-    /// Appends the series' value to `metric`, an `io.prometheus.client.Metric` being written,
-    /// as the field that holds it; `inner` is scratch space.
-    fn write_protobuf(&self, metric: &mut Vec<u8>, inner: &mut Vec<u8>);
-
-    /// Sets the series' value in `m`.
-    fn fill(&self, m: &mut proto::Metric);
+    /// The series' value, as the formats read it.
+    fn value(&self) -> Value<'_>;
 }
 
 impl Store for Counter {
@@ -32,22 +27,8 @@ impl Store for Counter {
         Counter::with_mode(counters)
     }
 
-    fn write_samples(&self, out: &mut Vec<u8>, labels: &[u8], dialect: &Dialect<'_>) {
-        write_series_head(out, dialect.name, dialect.counter_suffix, labels, None);
-        write_count(out, self.get());
-        out.push(b'\n');
-    }
-
-    fn write_protobuf(&self, metric: &mut Vec<u8>, inner: &mut Vec<u8>) {
-        inner.clear();
-        wire::double(inner, 1, self.get() as f64);
-        wire::bytes(metric, protobuf::COUNTER_FIELD, inner);
-    }
-
-    fn fill(&self, m: &mut proto::Metric) {
-        let mut p = proto::Counter::default();
-        p.set_value(self.get() as f64);
-        m.set_counter(p);
+    fn value(&self) -> Value<'_> {
+        Value::Counter(self.get())
     }
 }
 
@@ -56,22 +37,8 @@ impl Store for Gauge {
         Gauge::default()
     }
 
-    fn write_samples(&self, out: &mut Vec<u8>, labels: &[u8], dialect: &Dialect<'_>) {
-        write_series_head(out, dialect.name, "", labels, None);
-        write_float(out, self.get());
-        out.push(b'\n');
-    }
-
-    fn write_protobuf(&self, metric: &mut Vec<u8>, inner: &mut Vec<u8>) {
-        inner.clear();
-        wire::double(inner, 1, self.get());
-        wire::bytes(metric, protobuf::GAUGE_FIELD, inner);
-    }
-
-    fn fill(&self, m: &mut proto::Metric) {
-        let mut p = proto::Gauge::default();
-        p.set_value(self.get());
-        m.set_gauge(p);
+    fn value(&self) -> Value<'_> {
+        Value::Gauge(self.get())
     }
 }
 
@@ -85,48 +52,7 @@ impl Store for Histogram {
         }
     }
 
-    fn write_samples(&self, out: &mut Vec<u8>, labels: &[u8], dialect: &Dialect<'_>) {
-        let name = dialect.name;
-        // Buckets are summed over shards as they are written: no snapshot to allocate.
-        let mut count = 0;
-        for (le, n) in dialect.le_values.iter().zip(self.cumulative()) {
-            write_series_head(out, name, "_bucket", labels, Some(le));
-            write_count(out, n);
-            out.push(b'\n');
-            count = n;
-        }
-        write_series_head(out, name, "_sum", labels, None);
-        write_float(out, self.sum());
-        out.push(b'\n');
-        // The `+Inf` bucket just written, so the two always agree.
-        write_series_head(out, name, "_count", labels, None);
-        write_count(out, count);
-        out.push(b'\n');
-    }
-
-    fn write_protobuf(&self, metric: &mut Vec<u8>, inner: &mut Vec<u8>) {
-        inner.clear();
-        protobuf::histogram(inner, self);
-        wire::bytes(metric, protobuf::HISTOGRAM_FIELD, inner);
-    }
-
-    fn fill(&self, m: &mut proto::Metric) {
-        let snap = self.snapshot();
-        let mut p = proto::Histogram::default();
-        p.set_sample_count(snap.count());
-        p.set_sample_sum(snap.sum);
-        let buckets = self
-            .bounds()
-            .iter()
-            .zip(snap.cumulative.iter())
-            .map(|(le, n)| {
-                let mut b = proto::Bucket::default();
-                b.set_upper_bound(*le);
-                b.set_cumulative_count(*n);
-                b
-            })
-            .collect();
-        p.set_bucket(buckets);
-        m.set_histogram(p);
+    fn value(&self) -> Value<'_> {
+        Value::Histogram(self)
     }
 }

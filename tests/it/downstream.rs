@@ -32,7 +32,8 @@ fn main_rs(process: bool) -> String {
         "let want_process = false;"
     };
     format!(
-        r##"use antrea_metrics::{{AgentMetrics, Exposition, FlowOp, Profile}};
+        r##"use antrea_metrics::format::Format;
+use antrea_metrics::{{AgentMetrics, Exposition, FlowOp, Profile}};
 
 fn main() {{
     let registry = prometheus::Registry::new();
@@ -45,7 +46,7 @@ fn main() {{
     registry.register(Box::new(own)).expect("register the user's counter");
     {process}
     let mut out = Vec::new();
-    registry.encode_text(&mut out).expect("encode");
+    registry.encode(Format::Text, &mut out).expect("encode");
     let text = String::from_utf8(out).expect("utf-8");
     for line in [
         "antrea_agent_ovs_flow_ops_count{{operation=\"add\"}} 1\n",

@@ -1,6 +1,7 @@
 //! A freshly registered set exposes byte for byte what Antrea prints at startup
 //! (`tests/data/golden/*.prom`, dumped from Prometheus' Go client with Antrea's definitions).
 
+use antrea_metrics::format::Format;
 use antrea_metrics::{AgentMetrics, ControllerMetrics, Exposition, Profile};
 use prometheus::{Registry, TextEncoder};
 
@@ -35,11 +36,13 @@ fn check(name: &str, registry: &Registry, direct: &dyn Exposition) {
         &want,
         &format!("{name}: registry.gather() + TextEncoder"),
     );
-    let sources: [(&str, &dyn Exposition); 2] =
-        [("encode_text", direct), ("Registry::encode_text", registry)];
+    let sources: [(&str, &dyn Exposition); 2] = [
+        ("encode(Text)", direct),
+        ("Registry::encode(Text)", registry),
+    ];
     for (what, source) in sources {
         let mut out = Vec::new();
-        source.encode_text(&mut out).expect("encode_text");
+        source.encode(Format::Text, &mut out).expect("encode");
         let got = String::from_utf8(out).expect("utf-8");
         same(&got, &want, &format!("{name}: {what}"));
     }

@@ -1,5 +1,6 @@
 //! Each typed handle moves only its own series, and concurrent updates lose nothing.
 
+use antrea_metrics::format::Format;
 use antrea_metrics::{
     AgentMetrics, ControllerMetrics, EvictionReason, Exposition, FlowOp, IpFamily, LabelValue,
     MeterId, Profile, TableId,
@@ -9,7 +10,7 @@ use std::collections::BTreeMap;
 /// Every sample line of an exposition, as series → value text.
 fn samples(e: &dyn Exposition) -> BTreeMap<String, String> {
     let mut out = Vec::new();
-    e.encode_text(&mut out).expect("encode");
+    e.encode(Format::Text, &mut out).expect("encode");
     String::from_utf8(out)
         .expect("utf-8")
         .lines()

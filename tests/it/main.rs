@@ -17,6 +17,7 @@ mod golden;
 mod handles;
 mod kube_auth;
 mod kube_auth_config;
+mod native_reference;
 mod node_ipam;
 mod ovs_pipeline;
 mod readme_recipes;

@@ -2,6 +2,7 @@
 //! and an agent whose OVS has just connected exposes every documented agent family, with a 0
 //! series for each of the pipeline's 29 tables, exactly as Antrea does.
 
+use antrea_metrics::format::Format;
 use antrea_metrics::{AgentMetrics, Exposition, Pipeline, Profile};
 use serde_json::Value;
 
@@ -16,10 +17,7 @@ fn facts() -> Value {
 
 /// The facts' profile key for `profile`.
 fn key(profile: Profile) -> &'static str {
-    match profile {
-        Profile::Latest => "latest",
-        Profile::V1_11 => "v1.11",
-    }
+    profile.as_str()
 }
 
 /// `(id, name)` of every table the facts list for `profile`.
@@ -39,7 +37,7 @@ fn connected_exposition(profile: Profile) -> String {
     let agent = AgentMetrics::unregistered(profile).expect("agent");
     agent.ovs_connected(&Pipeline::antrea_default());
     let mut out = Vec::new();
-    agent.encode_text(&mut out).expect("encode");
+    agent.encode(Format::Text, &mut out).expect("encode");
     String::from_utf8(out).expect("utf-8")
 }
 
@@ -110,6 +108,7 @@ fn a_connected_agent_exposes_every_documented_family() {
                 Profile::Latest => m["name"].as_str(),
                 Profile::V1_11 if m["in_v1_11"] == false => continue,
                 Profile::V1_11 => m["v1_11"]["name"].as_str().or(m["name"].as_str()),
+                other => panic!("the facts describe no profile {other}"),
             }
             .expect("name");
             let sample = |l: &&str| {
@@ -167,7 +166,7 @@ fn another_feature_set_gets_its_own_ids() {
     let agent = AgentMetrics::unregistered(Profile::Latest).expect("agent");
     agent.ovs_connected(&pipeline);
     let mut out = Vec::new();
-    agent.encode_text(&mut out).expect("encode");
+    agent.encode(Format::Text, &mut out).expect("encode");
     let text = String::from_utf8(out).expect("utf-8");
     let series = |id: u8, name: &str| {
         format!("antrea_agent_ovs_flow_count{{table_id=\"{id}\",table_name=\"{name}\"}} 0\n")

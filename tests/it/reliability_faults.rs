@@ -4,6 +4,7 @@
 //! Files are re-read on every handshake / request here (reload interval zero), so each fault
 //! is seen by the very next connection and no test waits for a reload.
 
+use antrea_metrics::format::Format;
 use antrea_metrics::server::{StaticTokens, TlsSource};
 use antrea_metrics::{Exposition, MetricsError};
 use prometheus::Registry;
@@ -172,7 +173,8 @@ const FAIL: u8 = 1;
 const PANIC: u8 = 2;
 
 impl Exposition for Flaky {
-    fn encode_text(&self, out: &mut Vec<u8>) -> Result<(), antrea_metrics::MetricsError> {
+    // Text only (`supports` keeps its default), so the server asks for nothing else.
+    fn encode(&self, _: Format, out: &mut Vec<u8>) -> Result<(), antrea_metrics::MetricsError> {
         match self.0.load(Ordering::Relaxed) {
             FAIL => Err(MetricsError::Encode(prometheus::Error::Msg(
                 "collector <secret-detail> failed".to_owned(),

@@ -3,8 +3,8 @@
 //! `Vary` covers both negotiated headers.
 
 use antrea_metrics::format::proto::MetricFamily;
+use antrea_metrics::format::TEXT_CONTENT_TYPE;
 use antrea_metrics::format::{Format, OPENMETRICS_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE};
-use antrea_metrics::server::TEXT_CONTENT_TYPE;
 use antrea_metrics::{Exposition, NativeConfig, NativeHistograms};
 use prost::Message;
 use std::io::Read;
@@ -152,7 +152,8 @@ async fn curl_gets_text_by_default_and_protobuf_when_asking() -> Result<(), BoxE
 struct TextOnly;
 
 impl Exposition for TextOnly {
-    fn encode_text(&self, out: &mut Vec<u8>) -> Result<(), antrea_metrics::MetricsError> {
+    // Text only (`supports` keeps its default), so the server asks for nothing else.
+    fn encode(&self, _: Format, out: &mut Vec<u8>) -> Result<(), antrea_metrics::MetricsError> {
         out.extend_from_slice(b"# TYPE legacy gauge\nlegacy 1\n");
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! Hostile and slow peers, limits, timeouts and graceful shutdown.
 
+use antrea_metrics::format::Format;
 use antrea_metrics::Exposition;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -16,7 +17,8 @@ struct Gate {
 }
 
 impl Exposition for Gate {
-    fn encode_text(&self, out: &mut Vec<u8>) -> Result<(), antrea_metrics::MetricsError> {
+    // Text only (`supports` keeps its default), so the server asks for nothing else.
+    fn encode(&self, _: Format, out: &mut Vec<u8>) -> Result<(), antrea_metrics::MetricsError> {
         let _ = self.entered.send(());
         if let Ok(release) = self.release.lock() {
             let _ = release.recv_timeout(Duration::from_secs(5));

@@ -1,6 +1,7 @@
 //! Scraping `/metrics` over HTTPS with real clients: rustls, curl (HTTP/1.1, HTTP/2, gzip).
 
-use antrea_metrics::server::{TlsSource, TEXT_CONTENT_TYPE};
+use antrea_metrics::format::TEXT_CONTENT_TYPE;
+use antrea_metrics::server::TlsSource;
 use std::io::Read;
 use std::net::SocketAddr;
 use suite::client;

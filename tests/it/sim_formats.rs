@@ -2,8 +2,8 @@
 //! (and only then), `--native-histograms` adds native buckets to the protobuf exposition.
 
 use antrea_metrics::format::proto::MetricFamily;
+use antrea_metrics::format::TEXT_CONTENT_TYPE;
 use antrea_metrics::format::{OPENMETRICS_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE};
-use antrea_metrics::server::TEXT_CONTENT_TYPE;
 use prost::Message;
 use suite::sims::{Sim, TempDir};
 use suite::BoxError;

@@ -5,6 +5,7 @@
 use crate::client;
 use crate::serve::{Running, DEMO_LINE, TOKEN};
 use crate::BoxError;
+use antrea_metrics::format::Format;
 use antrea_metrics::Exposition;
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -119,7 +120,8 @@ impl Gated {
 }
 
 impl Exposition for Gated {
-    fn encode_text(&self, out: &mut Vec<u8>) -> Result<(), antrea_metrics::MetricsError> {
+    // Text only (`supports` keeps its default), so the server asks for nothing else.
+    fn encode(&self, _: Format, out: &mut Vec<u8>) -> Result<(), antrea_metrics::MetricsError> {
         let _ = self.entered.send(());
         if let Ok(open) = self.open.lock() {
             let _ = self

@@ -31,8 +31,7 @@ pub const AGENT_CONNTRACK_POLL_CYCLE_DURATION_SECONDS: Def<Histogram> = Def::his
     &CONNTRACK_POLL_BUCKETS,
     "Duration of conntrack poll cycles, which includes reading all connections from conntrack and processing them.",
 )
-.since("v2.5.0")
-.absent_in_v1_11();
+.since("v2.5.0");
 
 /// `antrea_agent_conntrack_total_connection_count`.
 pub const AGENT_CONNTRACK_TOTAL_CONNECTION_COUNT: Def<Gauge> = Def::scalar(
@@ -77,10 +76,9 @@ pub const AGENT_FQDN_CACHE_EVICTION_COUNT: Def<Counter, EvictionReason> = Def::s
     Stability::Alpha,
     "Number of domain names which the Antrea Agent stopped tracking to honor its FQDN tracking limits, partitioned by the limit which was reached (selector_limit and total_limit). A rule stops matching an evicted domain name until a Pod which it selects resolves that name again.",
 )
-.labels(&["reason"])
-.startup(&[&["selector_limit"], &["total_limit"]])
-.since("v2.7.0")
-.absent_in_v1_11();
+.labels::<EvictionReason>()
+.startup_all()
+.since("v2.7.0");
 
 /// `antrea_agent_fqdn_cache_size`.
 pub const AGENT_FQDN_CACHE_SIZE: Def<Gauge> = Def::scalar(
@@ -89,8 +87,7 @@ pub const AGENT_FQDN_CACHE_SIZE: Def<Gauge> = Def::scalar(
     Stability::Alpha,
     "Number of domain names which the Antrea Agent tracks for the FQDN rules of the NetworkPolicies applied to local Pods.",
 )
-.since("v2.7.0")
-.absent_in_v1_11();
+.since("v2.7.0");
 
 /// `antrea_agent_ingress_networkpolicy_rule_count`.
 pub const AGENT_INGRESS_NETWORKPOLICY_RULE_COUNT: Def<Gauge> = Def::scalar(
@@ -122,16 +119,14 @@ pub const AGENT_NETWORKPOLICY_COUNT: Def<Gauge> = Def::scalar(
 /// `antrea_agent_ovs_flow_count`.
 ///
 /// Note: label table_name added in v1.12.0.
-pub const AGENT_OVS_FLOW_COUNT: Def<Gauge, TableLabels> = Def::scalar(
+pub const AGENT_OVS_FLOW_COUNT: Def<Gauge, TableLabels<'static>> = Def::scalar(
     "antrea_agent_ovs_flow_count",
     Component::Agent,
     Stability::Stable,
     "Flow count for each OVS flow table. The TableID and TableName are used as labels.",
 )
-.labels(&["table_id", "table_name"])
-.since("v0.x")
-.v1_11_help("Flow count for each OVS flow table. The TableID is used as a label.")
-.v1_11_labels(&["table_id"]);
+.labels::<TableLabels<'static>>()
+.since("v0.x");
 
 /// `antrea_agent_ovs_flow_ops_count`.
 pub const AGENT_OVS_FLOW_OPS_COUNT: Def<Counter, FlowOp> = Def::scalar(
@@ -140,8 +135,8 @@ pub const AGENT_OVS_FLOW_OPS_COUNT: Def<Counter, FlowOp> = Def::scalar(
     Stability::Alpha,
     "Number of OVS flow operations, partitioned by operation type (add, modify and delete).",
 )
-.labels(&["operation"])
-.startup(&[&["add"], &["modify"], &["delete"]])
+.labels::<FlowOp>()
+.startup_all()
 .since("v0.x");
 
 /// `antrea_agent_ovs_flow_ops_error_count`.
@@ -151,8 +146,8 @@ pub const AGENT_OVS_FLOW_OPS_ERROR_COUNT: Def<Counter, FlowOp> = Def::scalar(
     Stability::Alpha,
     "Number of OVS flow operation errors, partitioned by operation type (add, modify and delete).",
 )
-.labels(&["operation"])
-.startup(&[&["add"], &["modify"], &["delete"]])
+.labels::<FlowOp>()
+.startup_all()
 .since("v0.x");
 
 /// `antrea_agent_ovs_flow_ops_latency_milliseconds`.
@@ -166,8 +161,8 @@ pub const AGENT_OVS_FLOW_OPS_LATENCY_MILLISECONDS: Def<Histogram, FlowOp> = Def:
     &DEFAULT_BUCKETS,
     "The latency of OVS flow operations, partitioned by operation type (add, modify and delete).",
 )
-.labels(&["operation"])
-.startup(&[&["add"], &["modify"], &["delete"]])
+.labels::<FlowOp>()
+.startup_all()
 .since("v0.x");
 
 /// `antrea_agent_ovs_meter_packet_dropped_count`.
@@ -179,10 +174,9 @@ pub const AGENT_OVS_METER_PACKET_DROPPED_COUNT: Def<Gauge, MeterId> = Def::scala
     Stability::Alpha,
     "Number of packets dropped by OVS meter. The value is greater than 0 when the packets exceed the rate-limit.",
 )
-.labels(&["meter_id"])
-.startup(&[&["PacketInMeterNetworkPolicy"], &["PacketInMeterTraceflow"], &["PacketInMeterDNSInterception"]])
-.since("v1.13.0")
-.absent_in_v1_11();
+.labels::<MeterId>()
+.startup_all()
+.since("v1.13.0");
 
 /// `antrea_agent_ovs_total_flow_count`.
 pub const AGENT_OVS_TOTAL_FLOW_COUNT: Def<Gauge> = Def::scalar(

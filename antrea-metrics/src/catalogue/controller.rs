@@ -44,8 +44,7 @@ pub const CONTROLLER_ANNP_STATUS_UPDATES: Def<Counter> = Def::scalar(
     Stability::Alpha,
     "The total number of actual status updates performed for Antrea NetworkPolicy Custom Resources",
 )
-.since("v0.13.0")
-.v1_11_name("antrea_controller_anp_status_updates");
+.since("v0.13.0");
 
 /// `antrea_controller_applied_to_group_processed`.
 pub const CONTROLLER_APPLIED_TO_GROUP_PROCESSED: Def<Counter> = Def::scalar(

@@ -31,7 +31,7 @@ pub const NODE_IPAM_CIDRSET_ALLOCATION_TRIES_PER_REQUEST: Def<Histogram, Cluster
         &NODE_IPAM_TRIES_BUCKETS,
         "Number of endpoints added on each Service sync",
     )
-    .labels(&["clusterCIDR"])
+    .labels::<ClusterCidr>()
     .since("v1.4.0 (Node IPAM)");
 
 /// `antrea_node_ipam_controller_cidrset_cidrs_allocations_total`.
@@ -41,7 +41,7 @@ pub const NODE_IPAM_CIDRSET_CIDRS_ALLOCATIONS_TOTAL: Def<Counter, ClusterCidr> =
     Stability::Alpha,
     "Counter measuring total number of CIDR allocations.",
 )
-.labels(&["clusterCIDR"])
+.labels::<ClusterCidr>()
 .since("v1.4.0 (Node IPAM)");
 
 /// `antrea_node_ipam_controller_cidrset_cidrs_releases_total`.
@@ -51,7 +51,7 @@ pub const NODE_IPAM_CIDRSET_CIDRS_RELEASES_TOTAL: Def<Counter, ClusterCidr> = De
     Stability::Alpha,
     "Counter measuring total number of CIDR releases.",
 )
-.labels(&["clusterCIDR"])
+.labels::<ClusterCidr>()
 .since("v1.4.0 (Node IPAM)");
 
 /// `antrea_node_ipam_controller_cidrset_usage_cidrs`.
@@ -61,5 +61,5 @@ pub const NODE_IPAM_CIDRSET_USAGE_CIDRS: Def<Gauge, ClusterCidr> = Def::scalar(
     Stability::Alpha,
     "Gauge measuring percentage of allocated CIDRs.",
 )
-.labels(&["clusterCIDR"])
+.labels::<ClusterCidr>()
 .since("v1.4.0 (Node IPAM)");

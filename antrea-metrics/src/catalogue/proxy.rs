@@ -16,8 +16,7 @@ pub const PROXY_SYNC_PROXY_RULES_DURATION_SECONDS: Def<Histogram, IpFamily> = De
     "SyncProxyRules duration of Antrea Proxy in seconds",
 )
 .per_ip_family()
-.since("v0.x")
-.v1_11_help("SyncProxyRules duration of AntreaProxy in seconds");
+.since("v0.x");
 
 /// `antrea_proxy_total_endpoints_installed`.
 ///
@@ -29,8 +28,7 @@ pub const PROXY_TOTAL_ENDPOINTS_INSTALLED: Def<Gauge, IpFamily> = Def::scalar(
     "The number of Endpoints installed by Antrea Proxy",
 )
 .per_ip_family()
-.since("v0.x")
-.v1_11_help("The number of Endpoints installed by AntreaProxy");
+.since("v0.x");
 
 /// `antrea_proxy_total_endpoints_updates`.
 ///
@@ -42,8 +40,7 @@ pub const PROXY_TOTAL_ENDPOINTS_UPDATES: Def<Counter, IpFamily> = Def::scalar(
     "The cumulative number of Endpoint updates received by Antrea Proxy",
 )
 .per_ip_family()
-.since("v0.x")
-.v1_11_help("The cumulative number of Endpoint updates received by AntreaProxy");
+.since("v0.x");
 
 /// `antrea_proxy_total_services_installed`.
 ///
@@ -55,8 +52,7 @@ pub const PROXY_TOTAL_SERVICES_INSTALLED: Def<Gauge, IpFamily> = Def::scalar(
     "The number of Services installed by Antrea Proxy",
 )
 .per_ip_family()
-.since("v0.x")
-.v1_11_help("The number of Services installed by AntreaProxy");
+.since("v0.x");
 
 /// `antrea_proxy_total_services_updates`.
 ///
@@ -68,5 +64,4 @@ pub const PROXY_TOTAL_SERVICES_UPDATES: Def<Counter, IpFamily> = Def::scalar(
     "The cumulative number of Service updates received by Antrea Proxy",
 )
 .per_ip_family()
-.since("v0.x")
-.v1_11_help("The cumulative number of Service updates received by AntreaProxy");
+.since("v0.x");

@@ -8,49 +8,62 @@
 //! - `_created` samples are left out (allowed: nothing here records creation times);
 //! - `le` bounds are canonical numbers (`1.0`, not `1`); HELP escapes `"` too;
 //! - the exposition ends with `# EOF` ([`crate::exposition::encode_all`] writes it).
+//!
+//! Header lines and canonical bounds are made once per family ([`Prepared`]), so a scrape
+//! allocates nothing per family.
 
+use super::number::{write_count, write_float};
 use super::proto::{self, MetricType};
-use crate::family::Head;
-use crate::text::{write_count, write_float, write_label_set, write_label_value, Dialect};
+use super::text::{write_label_set, write_series};
+use crate::family::{FamilyView, Head};
+use crate::labels::write_escaped_value;
 
-/// What one of a component's families needs to be written in OpenMetrics through the text
-/// format's series writer: its header lines, its OpenMetrics name, and canonical `le` values.
-pub(crate) struct FamilyText<'a> {
+/// What OpenMetrics writes of a family the same way in every scrape, made once when the family
+/// is registered: its header lines, its OpenMetrics name, and canonical `le` values.
+#[derive(Debug)]
+pub(crate) struct Prepared {
     /// The `# TYPE` and `# HELP` lines.
-    pub(crate) header: Vec<u8>,
-    name: &'a str,
-    le_values: Vec<Box<str>>,
+    header: Box<[u8]>,
+    /// The samples' name: a counter's without `_total` (its samples get it back).
+    name: &'static str,
+    /// Histogram bounds as canonical numbers: `1.0`, not the text format's `1`.
+    le: Box<[Box<str>]>,
 }
 
-impl<'a> FamilyText<'a> {
-    /// The family of `head`, exposed as `name`.
-    pub(crate) fn new(head: &Head, name: &'a str) -> Self {
+impl Prepared {
+    pub(crate) fn new(head: &Head) -> Self {
+        let Some(exposed) = head.name() else {
+            return Prepared {
+                header: Box::default(),
+                name: "",
+                le: Box::default(),
+            };
+        };
         let kind = super::protobuf::proto_type(head.desc.metric_type);
-        let mut header = Vec::with_capacity(name.len() * 2 + head.help.len() + 24);
-        let name = write_header(&mut header, name, kind, Some(&head.help));
-        // Canonical numbers: `1.0`, not the text format's `1`.
-        let le_values = (head.le_values.iter())
-            .map(|le| {
+        let mut header = Vec::with_capacity(exposed.len() * 2 + head.help.len() + 24);
+        let name = write_header(&mut header, exposed, kind, Some(&head.help));
+        let le = (head.bounds.iter())
+            .map(|b| {
                 let mut s = Vec::with_capacity(24);
-                write_canonical(&mut s, le.parse().unwrap_or(f64::INFINITY));
+                write_canonical(&mut s, *b);
                 String::from_utf8_lossy(&s).into()
             })
             .collect();
-        FamilyText {
-            header,
+        Prepared {
+            header: header.into(),
             name,
-            le_values,
+            le,
         }
     }
+}
 
-    /// How the series are written: counter samples get `_total` back.
-    pub(crate) fn dialect(&self) -> Dialect<'_> {
-        Dialect {
-            name: self.name,
-            counter_suffix: "_total",
-            le_values: &self.le_values,
-        }
+/// Appends one family as OpenMetrics text (without the closing `# EOF`); nothing when its
+/// profile does not expose it or it has no series.
+pub(crate) fn write_family(out: &mut Vec<u8>, family: &dyn FamilyView, prep: &Prepared) {
+    if family.head().name().is_none() {
+        return;
     }
+    write_series(out, family, &prep.header, prep.name, "_total", &prep.le);
 }
 
 /// The `# TYPE` and `# HELP` lines of a family named `name`; returns the family's OpenMetrics
@@ -80,22 +93,14 @@ fn write_header<'a>(
         out.extend_from_slice(family.as_bytes());
         out.push(b' ');
         // The label-value escapes (backslash, quote, newline) are the HELP escapes here.
-        write_label_value(out, help);
+        write_escaped_value(out, help);
         out.push(b'\n');
     }
     family
 }
 
-/// Appends each family of `families`.
-pub(crate) fn write_families(
-    out: &mut Vec<u8>,
-    families: impl Iterator<Item = proto::MetricFamily>,
-) {
-    families.for_each(|mf| write_family(out, &mf));
-}
-
 /// Appends one gathered family.
-pub(crate) fn write_family(out: &mut Vec<u8>, mf: &proto::MetricFamily) {
+pub(crate) fn write_message(out: &mut Vec<u8>, mf: &proto::MetricFamily) {
     let family = write_header(out, mf.name(), mf.r#type(), mf.help.as_deref());
     for m in &mf.metric {
         let line = Line { family, m };
@@ -190,7 +195,7 @@ mod tests {
             }],
         };
         let mut out = Vec::new();
-        write_family(&mut out, &mf);
+        write_message(&mut out, &mf);
         assert_eq!(
             String::from_utf8_lossy(&out),
             "# TYPE requests counter\n# HELP requests Say \\\"hi\\\"\\\\now\nrequests_total{code=\"2\\\"00\"} 3\n"
@@ -223,7 +228,7 @@ mod tests {
             ..Default::default()
         };
         let mut out = Vec::new();
-        write_family(&mut out, &mf);
+        write_message(&mut out, &mf);
         assert_eq!(
             String::from_utf8_lossy(&out),
             "# TYPE lat histogram\nlat_bucket{le=\"0.5\"} 1\nlat_bucket{le=\"1.0\"} 2\nlat_bucket{le=\"+Inf\"} 2\nlat_sum 1.5\nlat_count 2\n"

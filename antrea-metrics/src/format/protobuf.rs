@@ -5,17 +5,36 @@
 use super::proto;
 use super::wire::{self, WireType};
 use crate::descriptor::MetricType;
-use crate::family::Head;
-use crate::metrics::NativeSnapshot;
-use crate::store::Store;
+use crate::family::{FamilyView, Head, Value};
+use crate::metrics::{Histogram, NativeSnapshot};
 use prost::Message;
 
 /// The `Metric` field that holds a counter's value message.
-pub(crate) const COUNTER_FIELD: u32 = 3;
+const COUNTER_FIELD: u32 = 3;
 /// The `Metric` field that holds a gauge's value message.
-pub(crate) const GAUGE_FIELD: u32 = 2;
+const GAUGE_FIELD: u32 = 2;
 /// The `Metric` field that holds a histogram's message.
-pub(crate) const HISTOGRAM_FIELD: u32 = 7;
+const HISTOGRAM_FIELD: u32 = 7;
+
+/// What a family's message starts with in every scrape (its name, HELP and type fields),
+/// encoded once when the family is registered.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    fields: Box<[u8]>,
+}
+
+impl Prepared {
+    pub(crate) fn new(head: &Head) -> Self {
+        let fields = head.name().map_or_else(Box::default, |name| {
+            let mut f = Vec::with_capacity(name.len() + head.help.len() + 8);
+            wire::bytes(&mut f, 1, name.as_bytes());
+            wire::bytes(&mut f, 2, head.help.as_bytes());
+            wire::uint(&mut f, 3, proto_type(head.desc.metric_type) as u64);
+            f.into()
+        });
+        Prepared { fields }
+    }
+}
 
 /// Buffers reused across the families of one scrape, so that encoding allocates a few
 /// buffers per scrape rather than a message per series.
@@ -26,27 +45,28 @@ pub(crate) struct Scratch {
     inner: Vec<u8>,
 }
 
-/// Appends one family named `name` as a length-delimited message, written straight from its
-/// `series` (label values in the order of [`Head::label_names`], and store).
-pub(crate) fn write_family<'a, K: Store + 'a>(
+/// Appends one family as a length-delimited `MetricFamily`, written straight from its series,
+/// native buckets included; nothing when its profile does not expose it or it has no series.
+pub(crate) fn write_family(
     out: &mut Vec<u8>,
     scratch: &mut Scratch,
-    head: &Head,
-    name: &str,
-    series: impl Iterator<Item = (&'a [Box<str>], &'a K)>,
+    family: &dyn FamilyView,
+    prep: &Prepared,
 ) {
+    let head = family.head();
+    if head.name().is_none() {
+        return;
+    }
     let Scratch {
         family: f,
         metric: m,
         inner,
     } = scratch;
     f.clear();
-    wire::bytes(f, 1, name.as_bytes());
-    wire::bytes(f, 2, head.help.as_bytes());
-    wire::uint(f, 3, proto_type(head.desc.metric_type) as u64);
-    for (values, store) in series {
+    f.extend_from_slice(&prep.fields);
+    let count = family.visit(&mut |s| {
         m.clear();
-        for (name, value) in head.label_names.iter().zip(values.iter()) {
+        for (name, value) in head.label_names.iter().zip(s.values.iter()) {
             let (name, value) = (name.as_bytes(), value.as_bytes());
             let len = 2 + wire::varint_len(name.len() as u64) + name.len();
             wire::key(m, 1, WireType::Delimited);
@@ -57,16 +77,33 @@ pub(crate) fn write_family<'a, K: Store + 'a>(
             wire::bytes(m, 1, name);
             wire::bytes(m, 2, value);
         }
-        store.write_protobuf(m, inner);
+        inner.clear();
+        let field = match s.value {
+            Value::Counter(n) => {
+                wire::double(inner, 1, n as f64);
+                COUNTER_FIELD
+            }
+            Value::Gauge(v) => {
+                wire::double(inner, 1, v);
+                GAUGE_FIELD
+            }
+            Value::Histogram(h) => {
+                histogram(inner, h);
+                HISTOGRAM_FIELD
+            }
+        };
+        wire::bytes(m, field, inner);
         wire::bytes(f, 4, m);
+    });
+    if count > 0 {
+        wire::varint(out, f.len() as u64);
+        out.extend_from_slice(f);
     }
-    wire::varint(out, f.len() as u64);
-    out.extend_from_slice(f);
 }
 
 /// A `Histogram` message: classic buckets without `+Inf` (the count is its value, as
 /// client_golang writes them), and the native buckets when the histogram keeps them.
-pub(crate) fn histogram(out: &mut Vec<u8>, h: &crate::Histogram) {
+fn histogram(out: &mut Vec<u8>, h: &Histogram) {
     // Native first: the count read after it is never below its buckets' sum.
     let native = h.native();
     let mut count = 0;

@@ -2,7 +2,7 @@
 //! collectors) as protobuf messages.
 //!
 //! They are read in the shape that `prometheus`' `protobuf` feature gives its `proto` types,
-//! the one shape this crate builds them with (see `src/proto_text.rs`), and converted to this
+//! the one shape this crate builds them with (see `registry_text.rs`), and converted to this
 //! crate's [`proto`] messages, which also carry the native histogram fields that
 //! `prometheus`' messages lack.
 

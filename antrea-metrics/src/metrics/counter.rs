@@ -175,7 +175,8 @@ mod tests {
             assert_eq!(processed.is_sharded(), mode == CounterMode::Sharded);
             hammer(processed, 4, 6_000);
             let mut out = Vec::new();
-            c.encode_text(&mut out).unwrap_or_else(|e| panic!("{e}"));
+            c.encode(crate::format::Format::Text, &mut out)
+                .unwrap_or_else(|e| panic!("{e}"));
             String::from_utf8(out).unwrap_or_default()
         };
         let sharded = text(CounterMode::Sharded);

@@ -1,22 +1,11 @@
 use super::native::{Native, NativeConfig, NativeSnapshot};
 use super::shard::Shards;
+use crate::descriptor::Unit;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// Bounds compared at once in the bucket search: two SSE2 or one AVX2 compare.
 const LANES: usize = 4;
-
-/// The unit a histogram's family declares, so that durations are observed in it without mistakes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Unit {
-    /// `*_seconds` families.
-    Seconds,
-    /// `*_milliseconds` families.
-    Milliseconds,
-    /// Plain numbers, such as tries per request: observe them with
-    /// [`Histogram::observe`]; [`Histogram::observe_duration`] records seconds.
-    Count,
-}
 
 /// A histogram with fixed upper bounds (Prometheus type `histogram`).
 ///

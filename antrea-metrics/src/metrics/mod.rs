@@ -6,10 +6,11 @@ mod counter;
 mod gauge;
 mod histogram;
 mod native;
+mod native_bounds;
 mod shard;
 
 pub use counter::{Counter, CounterMode};
 pub use gauge::Gauge;
-pub use histogram::{Histogram, HistogramSnapshot, Unit};
+pub use histogram::{Histogram, HistogramSnapshot};
 pub(crate) use native::NativeSnapshot;
 pub use native::{NativeConfig, NativeHistograms};

@@ -4,8 +4,10 @@
 //! lowers the resolution until at most the maximum number of buckets is left.
 //!
 //! Buckets live in a fixed window of atomics allocated with the histogram, so that observing
-//! is one bucket computation and one atomic add: no allocation, no lock.
+//! is one bucket computation and one atomic add: no allocation, no lock. Bucket boundaries come
+//! from the table every Prometheus implementation shares ([`super::native_bounds`]).
 
+use super::native_bounds::BOUNDS;
 use crate::error::{CoreResult, MetricsError};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -17,6 +19,27 @@ const MAX_SCHEMA: i32 = 8;
 /// `(2^-WINDOW_EXP, 2^WINDOW_EXP]` get their own bucket, smaller ones go to the zero bucket
 /// (the zero threshold is `2^-WINDOW_EXP`), larger ones to the highest bucket.
 const WINDOW_EXP: i32 = 32;
+
+/// The smallest bucket factor that client_golang maps to each schema below 8, finest first:
+/// a factor at or above an entry gets that schema or a coarser one. client_golang computes
+/// `-floor(log2(log2(factor)))` with Go's `math.Log2`, which is not correctly rounded, so its
+/// switch points sit up to 16 ulp from `2^(2^-schema)` (the double nearest `2^(1/32)` gets
+/// schema 5, not 6); these are its switch points, found by evaluating its computation on
+/// every double near each `2^(2^-schema)` and checked by `tests/it/native_reference.rs`.
+const SCHEMA_FACTORS: [(f64, i32); 12] = [
+    (f64::from_bits(0x3ff0_163d_a9fb_3336), 7),
+    (f64::from_bits(0x3ff0_2c9a_3e77_8061), 6),
+    (f64::from_bits(0x3ff0_59b0_d315_8574), 5),
+    (f64::from_bits(0x3ff0_b558_6cf9_8910), 4),
+    (f64::from_bits(0x3ff1_72b8_3c7d_517b), 3),
+    (f64::from_bits(0x3ff3_06fe_0a31_b716), 2),
+    (f64::from_bits(0x3ff6_a09e_667f_3bcd), 1),
+    (2.0, 0),
+    (4.0, -1),
+    (f64::from_bits(0x402f_ffff_ffff_ffff), -2),
+    (f64::from_bits(0x406f_ffff_ffff_fff8), -3),
+    (f64::from_bits(0x40ef_ffff_ffff_fff0), -4),
+];
 
 /// How a histogram keeps native buckets (client_golang's `NativeHistogramBucketFactor`,
 /// `NativeHistogramMaxBucketNumber`), and whether it keeps its classic buckets beside them.
@@ -50,7 +73,8 @@ impl Default for NativeConfig {
 impl NativeConfig {
     /// Buckets at most `bucket_factor` wide (ratio of upper to lower boundary): the schema is
     /// the coarsest whose factor does not exceed it, within Prometheus' schemas -4 to 8
-    /// (factors 65536 to 1.0027).
+    /// (factors 65536 to 1.0027), exactly as client_golang picks it, also for factors within
+    /// a few ulp of a schema's own.
     ///
     /// # Errors
     /// [`MetricsError::NativeHistogram`] when the factor is not a number above 1.
@@ -60,8 +84,11 @@ impl NativeConfig {
                 "the bucket factor must be a number above 1 (1.1 is a good start), not {bucket_factor}"
             )));
         }
-        let floor = bucket_factor.log2().log2().floor();
-        let schema = (-floor).clamp(f64::from(MIN_SCHEMA), f64::from(MAX_SCHEMA)) as i32;
+        let schema = SCHEMA_FACTORS
+            .iter()
+            .take_while(|(least, _)| bucket_factor >= *least)
+            .last()
+            .map_or(MAX_SCHEMA, |(_, schema)| *schema);
         Ok(NativeConfig {
             schema,
             ..NativeConfig::default()
@@ -132,11 +159,7 @@ impl NativeHistograms {
 
     /// Also `family` (a histogram of the [catalogue](crate::catalogue)), with `config`, which
     /// takes precedence over [`NativeHistograms::all`]'s.
-    pub fn family<L>(
-        mut self,
-        family: &crate::Def<crate::Histogram, L>,
-        config: NativeConfig,
-    ) -> Self {
+    pub fn family(mut self, family: &crate::descriptor::Descriptor, config: NativeConfig) -> Self {
         self.families.retain(|(name, _)| *name != family.name);
         self.families.push((family.name, config));
         self
@@ -155,7 +178,7 @@ pub(crate) struct Native {
     schema: i32,
     max_buckets: u32,
     /// Boundaries of the fraction of `frexp` within one power of two, for schemas above 0.
-    bounds: Box<[f64]>,
+    bounds: &'static [f64],
     /// Index of the first bucket of the window.
     min_key: i32,
     positive: Box<[AtomicU64]>,
@@ -178,12 +201,9 @@ pub(crate) struct NativeSnapshot {
 impl Native {
     pub(crate) fn new(config: &NativeConfig) -> Self {
         let schema = config.schema;
-        let per_octave = if schema > 0 { 1usize << schema } else { 1 };
-        let bounds = (0..per_octave)
-            .map(|j| (j as f64 / per_octave as f64 - 1.0).exp2())
-            .collect::<Box<[f64]>>();
-        let min_key = key_of(2f64.powi(-WINDOW_EXP), schema, &bounds) + 1;
-        let max_key = key_of(2f64.powi(WINDOW_EXP), schema, &bounds);
+        let bounds = usize::try_from(schema).map_or(BOUNDS[0], |s| BOUNDS[s]);
+        let min_key = key_of(2f64.powi(-WINDOW_EXP), schema, bounds) + 1;
+        let max_key = key_of(2f64.powi(WINDOW_EXP), schema, bounds);
         let len = usize::try_from(max_key - min_key + 1).unwrap_or(1);
         let zeros = || (0..len).map(|_| AtomicU64::new(0)).collect::<Box<[_]>>();
         Native {
@@ -202,13 +222,16 @@ impl Native {
         2f64.powi(-WINDOW_EXP)
     }
 
-    /// Counts `v` in its bucket. NaN goes to the zero bucket, as in client_golang, so that the
-    /// buckets always add up to the count.
+    /// Counts `v` in its bucket. NaN is in no bucket, as in client_golang: the count and the
+    /// sum have it, the buckets do not (a NaN is no zero, and no bucket can hold it).
     #[inline]
     pub(crate) fn observe(&self, v: f64) {
+        if v.is_nan() {
+            return;
+        }
         let a = v.abs();
         let cell = if a > Self::zero_threshold() {
-            let key = key_of(a, self.schema, &self.bounds);
+            let key = key_of(a, self.schema, self.bounds);
             let last = self.positive.len() - 1;
             let i = usize::try_from(key - self.min_key).map_or(0, |i| i.min(last));
             if v > 0.0 {
@@ -267,8 +290,11 @@ fn halve(buckets: &mut Vec<(i32, u64)>) {
 }
 
 /// The index of the bucket holding the positive value `a`: bucket `k` holds
-/// `(2^((k-1)·2^-schema), 2^(k·2^-schema)]`. Computed from the binary exponent and fraction
-/// (`frexp`), as client_golang does, rather than with a logarithm.
+/// `(2^((k-1)·2^-schema), 2^(k·2^-schema)]`, with the boundaries of the shared table. Computed
+/// from the binary exponent and fraction (`frexp`), as client_golang does, rather than with a
+/// logarithm. At schemas up to 0 the shift rounds towards minus infinity, as client_golang
+/// does since 1.16 (its 1.14 and 1.15 divided, rounding towards zero, which put some values
+/// below 1 one bucket too high).
 #[inline]
 fn key_of(a: f64, schema: i32, bounds: &[f64]) -> i32 {
     let (frac, exp) = frexp(a);
@@ -310,6 +336,37 @@ mod tests {
     }
 
     #[test]
+    fn schema_factors_rise_as_the_schema_falls() {
+        let mut last = (1.0, MAX_SCHEMA);
+        for (factor, schema) in SCHEMA_FACTORS {
+            assert!(factor > last.0 && schema == last.1 - 1, "{factor} {schema}");
+            assert_eq!(
+                NativeConfig::new(factor).map(|c| c.schema()).ok(),
+                Some(schema)
+            );
+            let below = f64::from_bits(factor.to_bits() - 1);
+            assert_eq!(
+                NativeConfig::new(below).map(|c| c.schema()).ok(),
+                Some(last.1)
+            );
+            last = (factor, schema);
+        }
+        assert_eq!(last.1, MIN_SCHEMA);
+    }
+
+    #[test]
+    fn nan_is_counted_in_no_native_bucket() {
+        let n = Native::new(&NativeConfig::default());
+        n.observe(f64::NAN);
+        n.observe(-f64::NAN);
+        let s = n.snapshot();
+        assert_eq!(
+            (s.zero_count, s.positive.len(), s.negative.len()),
+            (0, 0, 0)
+        );
+    }
+
+    #[test]
     fn keys_follow_prometheus_bucket_boundaries() {
         for schema in MIN_SCHEMA..=MAX_SCHEMA {
             let n = Native::new(&NativeConfig {
@@ -318,7 +375,7 @@ mod tests {
             });
             let base = 2f64.powf(2f64.powi(-schema));
             for v in [0.001, 0.3, 1.0, 1.5, 2.0, 3.0, 1000.0, 123456.0] {
-                let k = key_of(v, schema, &n.bounds);
+                let k = key_of(v, schema, n.bounds);
                 let upper = base.powi(k);
                 let lower = base.powi(k - 1);
                 // One ulp of slack for the boundaries computed with powi.
@@ -331,7 +388,7 @@ mod tests {
                     "{v} below bucket {k} at schema {schema}"
                 );
             }
-            assert_eq!(key_of(1.0, schema, &n.bounds), 0, "schema {schema}");
+            assert_eq!(key_of(1.0, schema, n.bounds), 0, "schema {schema}");
         }
     }
 
@@ -343,7 +400,8 @@ mod tests {
         }
         let s = n.snapshot();
         assert_eq!(s.schema, 3);
-        assert_eq!(s.zero_count, 3);
+        // 0 and 1e-12 (below the zero threshold 2^-32); NaN is in no bucket.
+        assert_eq!(s.zero_count, 2);
         // 1 is the top of bucket 0; 1.05 is in bucket 1 (1, 1.09]; 1e30 is clamped to the top.
         assert_eq!(s.positive[..2], [(0, 2), (1, 1)]);
         assert_eq!(s.positive[2], (WINDOW_EXP * 8, 1));

@@ -1,5 +1,5 @@
-//! The server's own metrics, all under `antrea_metrics_server_`, declared in the catalogue
-//! (`catalogue::server`) and created through the same [`Families`] path as Antrea's sets.
+//! The server's own metrics, all under `antrea_metrics_server_`, declared in
+//! `server::families` and created through the same [`Families`] path as Antrea's sets.
 //!
 //! | metric | type | labels |
 //! | --- | --- | --- |
@@ -11,53 +11,23 @@
 //! | `antrea_metrics_server_connections_rejected_total` | counter | `reason` (`busy`, `per_client`) |
 //! | `antrea_metrics_server_scrape_duration_seconds` | histogram | |
 
-pub(crate) use crate::catalogue::server::{AuthResult, EvictReason, RefuseReason};
-use crate::catalogue::server::{
-    RequestLabels, SERVER_AUTHENTICATION_ATTEMPTS_TOTAL, SERVER_CONNECTIONS,
+pub(crate) use super::families::{AuthResult, EvictReason, RefuseReason};
+use super::families::{
+    Code, RequestPath, SERVER_AUTHENTICATION_ATTEMPTS_TOTAL, SERVER_CONNECTIONS,
     SERVER_CONNECTIONS_EVICTED_TOTAL, SERVER_CONNECTIONS_REJECTED_TOTAL, SERVER_REQUESTS_TOTAL,
     SERVER_SCRAPE_DURATION_SECONDS, SERVER_TLS_HANDSHAKE_ERRORS_TOTAL,
 };
-use crate::descriptor::Component;
-use crate::labels::label_enum;
-use crate::registration::{Families, Labeled, Options};
-use crate::{ByLabel, Counter, Gauge, Histogram, LabelValue, MetricsError};
+use crate::labeled::{ByLabel, OnDemand};
+use crate::registration::{Families, Options};
+use crate::{Counter, Gauge, Histogram, MetricsError};
 use prometheus::Registry;
-
-label_enum! {
-    /// The `path` label of `antrea_metrics_server_requests_total`: the server's endpoints, and
-    /// `other` for any other path (so a client cannot create series at will).
-    RequestPath {
-        /// `/metrics`.
-        Metrics => "/metrics",
-        /// `/healthz`.
-        Healthz => "/healthz",
-        /// `/livez`.
-        Livez => "/livez",
-        /// `/readyz`.
-        Readyz => "/readyz",
-        /// Any other path.
-        Other => "other",
-    }
-}
-
-impl RequestPath {
-    /// The label value of a request's path.
-    pub(crate) fn of(path: &str) -> Self {
-        match path {
-            "/metrics" => Self::Metrics,
-            "/healthz" => Self::Healthz,
-            "/livez" => Self::Livez,
-            "/readyz" => Self::Readyz,
-            _ => Self::Other,
-        }
-    }
-}
 
 /// Counters the server updates; registered in a registry of the caller's choice.
 #[derive(Clone)]
 pub(crate) struct ServerMetrics {
-    requests: Labeled<Counter, RequestLabels>,
-    auth_attempts: Labeled<Counter, AuthResult>,
+    /// By status and path, each series made on its first request and found by index after.
+    requests: OnDemand<Counter, (Code, RequestPath)>,
+    auth_attempts: OnDemand<Counter, AuthResult>,
     pub(crate) handshake_errors: Counter,
     pub(crate) open_connections: Gauge,
     evicted: ByLabel<EvictReason, Counter>,
@@ -73,10 +43,10 @@ impl ServerMetrics {
     /// [`MetricsError::Register`] when `registry` already has one of these families.
     pub(crate) fn new(registry: Option<&Registry>) -> Result<Self, MetricsError> {
         let options = Options::defaults();
-        let mut families = Families::new(&options, Component::MetricsServer);
+        let mut families = Families::new(&options, "metrics server");
         let metrics = Self {
-            requests: families.add(&SERVER_REQUESTS_TOTAL),
-            auth_attempts: families.add(&SERVER_AUTHENTICATION_ATTEMPTS_TOTAL),
+            requests: families.on_demand(&SERVER_REQUESTS_TOTAL),
+            auth_attempts: families.on_demand(&SERVER_AUTHENTICATION_ATTEMPTS_TOTAL),
             handshake_errors: families.one(&SERVER_TLS_HANDSHAKE_ERRORS_TOTAL),
             open_connections: families.one(&SERVER_CONNECTIONS),
             evicted: families.by_label(&SERVER_CONNECTIONS_EVICTED_TOTAL),
@@ -88,12 +58,12 @@ impl ServerMetrics {
     }
 
     pub(crate) fn request(&self, code: http::StatusCode, path: &str) {
-        let path = RequestPath::of(path);
-        self.requests.series(&[code.as_str(), path.as_str()]).inc();
+        let labels = (Code::of(code), RequestPath::of(path));
+        self.requests.get(labels).inc();
     }
 
     pub(crate) fn auth(&self, result: AuthResult) {
-        self.auth_attempts.series(&[result.as_str()]).inc();
+        self.auth_attempts.get(result).inc();
     }
 
     pub(crate) fn evicted(&self, reason: EvictReason) {
@@ -139,7 +109,9 @@ mod tests {
         let metrics = ServerMetrics::new(Some(&registry)).expect("a fresh registry");
         metrics.request(http::StatusCode::NOT_FOUND, "/anything");
         let mut text = Vec::new();
-        registry.encode_text(&mut text).expect("encodable");
+        registry
+            .encode(crate::format::Format::Text, &mut text)
+            .expect("encodable");
         let text = String::from_utf8(text).expect("UTF-8");
         for line in [
             "# HELP antrea_metrics_server_connections Connections held open.",

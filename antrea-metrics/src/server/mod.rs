@@ -33,6 +33,7 @@ mod ca_file;
 mod cert;
 mod collection;
 mod error;
+pub(crate) mod families;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -49,8 +50,6 @@ mod timeouts;
 mod tls;
 mod tokens;
 
-/// The exposition content type, the crate's one [`crate::CONTENT_TYPE`].
-pub use crate::CONTENT_TYPE as TEXT_CONTENT_TYPE;
 pub use auth::{
     parse_bearer, AllowAuthenticated, Authentication, Authenticator, Authorizer, BackendError,
     BoxFuture, Decision, RequestAttributes, UserInfo, ANONYMOUS_USER,

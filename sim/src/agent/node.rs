@@ -124,7 +124,8 @@ pub mod tests {
 
     fn text(m: &AgentMetrics) -> String {
         let mut out = Vec::new();
-        m.encode_text(&mut out).unwrap();
+        m.encode(antrea_metrics::format::Format::Text, &mut out)
+            .unwrap();
         String::from_utf8(out).unwrap()
     }
 

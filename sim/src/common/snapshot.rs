@@ -39,11 +39,6 @@ pub struct Consistent<E> {
 }
 
 impl<E: Exposition> Exposition for Consistent<E> {
-    fn encode_text(&self, out: &mut Vec<u8>) -> Result<(), antrea_metrics::MetricsError> {
-        let _between_steps = self.lock.scrape();
-        self.inner.encode_text(out)
-    }
-
     fn supports(&self, format: Format) -> bool {
         self.inner.supports(format)
     }

@@ -236,7 +236,8 @@ mod tests {
             let m = ControllerMetrics::unregistered(profile).unwrap();
             Cluster::new(&m, config()).tick();
             let mut out = Vec::new();
-            m.encode_text(&mut out).unwrap();
+            m.encode(antrea_metrics::format::Format::Text, &mut out)
+                .unwrap();
             let text = String::from_utf8(out).unwrap();
             for d in catalogue::for_process(Component::Controller, profile) {
                 let name = d.exposed(profile).map_or(d.name, |e| e.name);

@@ -172,7 +172,8 @@ mod tests {
             cidr.allocations().get()
         );
         let mut out = Vec::new();
-        m.encode_text(&mut out).unwrap();
+        m.encode(antrea_metrics::format::Format::Text, &mut out)
+            .unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("clusterCIDR=\"10.244.0.0/16\""));
     }

@@ -1,5 +1,5 @@
 //! Metrics of the Kubernetes reviews, beside the server's own `antrea_metrics_server_*`,
-//! declared in the catalogue (`catalogue::server`) and created through the same
+//! declared in `server::families` and created through the same
 //! [`Families`] path as Antrea's sets.
 //!
 //! | metric | type | labels |
@@ -11,22 +11,22 @@
 //! Reviews count requests to the API server (a cache hit makes none); for a TokenReview,
 //! `allowed` means authenticated and `denied` not authenticated.
 
-pub(crate) use crate::catalogue::server::{Review, ReviewResult as Outcome};
-use crate::catalogue::server::{
+use crate::labeled::OnDemand;
+use crate::registration::{Families, Options};
+pub(crate) use crate::server::families::{Review, ReviewResult as Outcome};
+use crate::server::families::{
     SERVER_KUBE_REVIEWS_TOTAL, SERVER_KUBE_REVIEW_CACHE_HITS_TOTAL,
     SERVER_KUBE_REVIEW_DURATION_SECONDS,
 };
-use crate::descriptor::Component;
-use crate::registration::{Families, Labeled, Options};
-use crate::{Counter, Histogram, LabelValue, MetricsError};
+use crate::{Counter, Histogram, MetricsError};
 use prometheus::Registry;
 use std::time::Duration;
 
 #[derive(Clone)]
 pub(crate) struct KubeMetrics {
-    reviews: Labeled<Counter, (Outcome, Review)>,
-    duration: Labeled<Histogram, Review>,
-    cache_hits: Labeled<Counter, Review>,
+    reviews: OnDemand<Counter, (Outcome, Review)>,
+    duration: OnDemand<Histogram, Review>,
+    cache_hits: OnDemand<Counter, Review>,
 }
 
 impl KubeMetrics {
@@ -37,11 +37,11 @@ impl KubeMetrics {
     /// [`MetricsError::Register`] when `registry` already has one of these families.
     pub(crate) fn new(registry: Option<&Registry>) -> Result<Self, MetricsError> {
         let options = Options::defaults();
-        let mut families = Families::new(&options, Component::MetricsServer);
+        let mut families = Families::new(&options, "metrics server");
         let metrics = Self {
-            reviews: families.add(&SERVER_KUBE_REVIEWS_TOTAL),
-            duration: families.add(&SERVER_KUBE_REVIEW_DURATION_SECONDS),
-            cache_hits: families.add(&SERVER_KUBE_REVIEW_CACHE_HITS_TOTAL),
+            reviews: families.on_demand(&SERVER_KUBE_REVIEWS_TOTAL),
+            duration: families.on_demand(&SERVER_KUBE_REVIEW_DURATION_SECONDS),
+            cache_hits: families.on_demand(&SERVER_KUBE_REVIEW_CACHE_HITS_TOTAL),
         };
         families.register_into(registry)?;
         Ok(metrics)
@@ -49,13 +49,11 @@ impl KubeMetrics {
 
     /// The cache-hit counter of `review`, whose series exists from this call on.
     pub(crate) fn cache_hits(&self, review: Review) -> Counter {
-        self.cache_hits.series(&[review.as_str()])
+        self.cache_hits.get(review).clone()
     }
 
     pub(crate) fn review(&self, review: Review, outcome: Outcome, took: Duration) {
-        let values = [outcome.as_str(), review.as_str()];
-        self.reviews.series(&values).inc();
-        let duration = self.duration.series(&[review.as_str()]);
-        duration.observe_duration(took);
+        self.reviews.get((outcome, review)).inc();
+        self.duration.get(review).observe_duration(took);
     }
 }

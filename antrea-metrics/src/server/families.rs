@@ -1,22 +1,105 @@
 //! The library's own families (`antrea_metrics_server_*`): the HTTPS server's and its
-//! Kubernetes reviews'. Antrea has none of them, so they carry no stability level and their
-//! HELP has no `[ALPHA] ` prefix; the server creates them through the same [`Families`] path
-//! as the components' sets and registers them as one collector, all or nothing.
+//! Kubernetes reviews', with their label enums. Antrea has none of them, so they belong to no
+//! component, carry no stability level and their HELP has no `[ALPHA] ` prefix; the server
+//! creates them through the same [`Families`] path as the components' sets and registers them
+//! as one collector, all or nothing.
 //!
 //! [`Families`]: crate::registration::Families
 
-use super::{Component, Def, Stability, DEFAULT_BUCKETS};
+use crate::catalogue::DEFAULT_BUCKETS;
+use crate::descriptor::Descriptor;
 use crate::labels::label_enum;
-use crate::{Counter, Gauge, Histogram, Unit};
+use crate::{Counter, Def, Gauge, Histogram, Unit};
 
-/// The label type of `antrea_metrics_server_requests_total`: the HTTP status code (`code`, a
-/// number: an open set) and the path (the server's endpoints, or `other`).
-pub(crate) enum RequestLabels {}
+label_enum! {
+    /// The `code` label of `antrea_metrics_server_requests_total`: the status codes the
+    /// server answers with, and `other` for any other (none today), so that the per-request
+    /// counters are a closed set that resolves to an index.
+    Code: "code" {
+        /// `200`.
+        Ok => "200",
+        /// `400`.
+        BadRequest => "400",
+        /// `401`.
+        Unauthorized => "401",
+        /// `403`.
+        Forbidden => "403",
+        /// `404`.
+        NotFound => "404",
+        /// `405`.
+        MethodNotAllowed => "405",
+        /// `408`.
+        RequestTimeout => "408",
+        /// `413`.
+        PayloadTooLarge => "413",
+        /// `429`.
+        TooManyRequests => "429",
+        /// `431`.
+        HeaderFieldsTooLarge => "431",
+        /// `500`.
+        InternalServerError => "500",
+        /// `503`.
+        ServiceUnavailable => "503",
+        /// Any other status.
+        Other => "other",
+    }
+}
+
+impl Code {
+    /// The label value of a response's status.
+    pub(crate) fn of(status: http::StatusCode) -> Self {
+        match status.as_u16() {
+            200 => Self::Ok,
+            400 => Self::BadRequest,
+            401 => Self::Unauthorized,
+            403 => Self::Forbidden,
+            404 => Self::NotFound,
+            405 => Self::MethodNotAllowed,
+            408 => Self::RequestTimeout,
+            413 => Self::PayloadTooLarge,
+            429 => Self::TooManyRequests,
+            431 => Self::HeaderFieldsTooLarge,
+            500 => Self::InternalServerError,
+            503 => Self::ServiceUnavailable,
+            _ => Self::Other,
+        }
+    }
+}
+
+label_enum! {
+    /// The `path` label of `antrea_metrics_server_requests_total`: the server's endpoints, and
+    /// `other` for any other path (so a client cannot create series at will).
+    RequestPath: "path" {
+        /// `/metrics`.
+        Metrics => "/metrics",
+        /// `/healthz`.
+        Healthz => "/healthz",
+        /// `/livez`.
+        Livez => "/livez",
+        /// `/readyz`.
+        Readyz => "/readyz",
+        /// Any other path.
+        Other => "other",
+    }
+}
+
+impl RequestPath {
+    /// The label value of a request's path.
+    pub(crate) fn of(path: &str) -> Self {
+        match path {
+            "/metrics" => Self::Metrics,
+            "/healthz" => Self::Healthz,
+            "/livez" => Self::Livez,
+            "/readyz" => Self::Readyz,
+            _ => Self::Other,
+        }
+    }
+}
 
 label_enum! {
     /// How an authentication attempt on `/metrics` ended: the `result` label of
     /// `antrea_metrics_server_authentication_attempts_total`.
-    AuthResult {
+    AuthResult: "result" {
         /// The token was valid.
         Success => "success",
         /// The token was missing or invalid.
@@ -29,7 +112,7 @@ label_enum! {
 label_enum! {
     /// Why a held connection was closed to make room for a new one: the `reason` label of
     /// `antrea_metrics_server_connections_evicted_total`.
-    EvictReason {
+    EvictReason: "reason" {
         /// Still in its TLS handshake.
         Handshake => "handshake",
         /// Handshake done, no whole request yet.
@@ -42,7 +125,7 @@ label_enum! {
 label_enum! {
     /// Why a new connection was closed at accept: the `reason` label of
     /// `antrea_metrics_server_connections_rejected_total`.
-    RefuseReason {
+    RefuseReason: "reason" {
         /// Every held connection had a request in flight.
         Busy => "busy",
         /// Every connection of the client at its per-client bound had a request in flight.
@@ -52,7 +135,7 @@ label_enum! {
 
 label_enum! {
     /// A Kubernetes review: the `review` label of the `antrea_metrics_server_kube_*` families.
-    Review {
+    Review: "review" {
         /// `TokenReview` (authentication).
         TokenReview => "TokenReview",
         /// `SubjectAccessReview` (authorization).
@@ -63,7 +146,7 @@ label_enum! {
 label_enum! {
     /// How a review ended: the `result` label of `antrea_metrics_server_kube_reviews_total`
     /// (for a TokenReview, `allowed` means authenticated).
-    ReviewResult {
+    ReviewResult: "result" {
         /// Authenticated, or allowed.
         Allowed => "allowed",
         /// Not authenticated, or denied.
@@ -74,63 +157,49 @@ label_enum! {
 }
 
 /// `antrea_metrics_server_requests_total`.
-pub(crate) const SERVER_REQUESTS_TOTAL: Def<Counter, RequestLabels> = Def::scalar(
+pub(crate) const SERVER_REQUESTS_TOTAL: Def<Counter, (Code, RequestPath)> = Def::own(
     "antrea_metrics_server_requests_total",
-    Component::MetricsServer,
-    Stability::Internal,
     "HTTP requests by status code and path.",
 )
-.labels(&["code", "path"]);
+.labels::<(Code, RequestPath)>();
 
 /// `antrea_metrics_server_authentication_attempts_total`.
-pub(crate) const SERVER_AUTHENTICATION_ATTEMPTS_TOTAL: Def<Counter, AuthResult> = Def::scalar(
+pub(crate) const SERVER_AUTHENTICATION_ATTEMPTS_TOTAL: Def<Counter, AuthResult> = Def::own(
     "antrea_metrics_server_authentication_attempts_total",
-    Component::MetricsServer,
-    Stability::Internal,
     "Authentication attempts on /metrics by result.",
 )
-.labels(&["result"]);
+.labels::<AuthResult>();
 
 /// `antrea_metrics_server_tls_handshake_errors_total`.
-pub(crate) const SERVER_TLS_HANDSHAKE_ERRORS_TOTAL: Def<Counter> = Def::scalar(
+pub(crate) const SERVER_TLS_HANDSHAKE_ERRORS_TOTAL: Def<Counter> = Def::own(
     "antrea_metrics_server_tls_handshake_errors_total",
-    Component::MetricsServer,
-    Stability::Internal,
     "TLS handshakes that failed or timed out.",
 );
 
 /// `antrea_metrics_server_connections`.
-pub(crate) const SERVER_CONNECTIONS: Def<Gauge> = Def::scalar(
+pub(crate) const SERVER_CONNECTIONS: Def<Gauge> = Def::own(
     "antrea_metrics_server_connections",
-    Component::MetricsServer,
-    Stability::Internal,
     "Connections held open.",
 );
 
 /// `antrea_metrics_server_connections_evicted_total`; every reason exported from the start, so
 /// a dashboard sees zero rather than no series.
-pub(crate) const SERVER_CONNECTIONS_EVICTED_TOTAL: Def<Counter, EvictReason> = Def::scalar(
+pub(crate) const SERVER_CONNECTIONS_EVICTED_TOTAL: Def<Counter, EvictReason> = Def::own(
     "antrea_metrics_server_connections_evicted_total",
-    Component::MetricsServer,
-    Stability::Internal,
     "Held connections closed to make room for a new one, by what they were doing.",
 )
-.labels(&["reason"]);
+.labels::<EvictReason>();
 
 /// `antrea_metrics_server_connections_rejected_total`; every reason exported from the start.
-pub(crate) const SERVER_CONNECTIONS_REJECTED_TOTAL: Def<Counter, RefuseReason> = Def::scalar(
+pub(crate) const SERVER_CONNECTIONS_REJECTED_TOTAL: Def<Counter, RefuseReason> = Def::own(
     "antrea_metrics_server_connections_rejected_total",
-    Component::MetricsServer,
-    Stability::Internal,
     "New connections closed at accept because every connection that could make room was busy.",
 )
-.labels(&["reason"]);
+.labels::<RefuseReason>();
 
 /// `antrea_metrics_server_scrape_duration_seconds`.
-pub(crate) const SERVER_SCRAPE_DURATION_SECONDS: Def<Histogram> = Def::histogram(
+pub(crate) const SERVER_SCRAPE_DURATION_SECONDS: Def<Histogram> = Def::own_histogram(
     "antrea_metrics_server_scrape_duration_seconds",
-    Component::MetricsServer,
-    Stability::Internal,
     Unit::Seconds,
     &DEFAULT_BUCKETS,
     "Time to gather, encode and compress one /metrics response.",
@@ -139,36 +208,30 @@ pub(crate) const SERVER_SCRAPE_DURATION_SECONDS: Def<Histogram> = Def::histogram
 /// `antrea_metrics_server_kube_reviews_total`: requests to the API server (a cache hit
 /// makes none).
 /// Labels in name order, as the `prometheus` crate wrote them before.
-pub(crate) const SERVER_KUBE_REVIEWS_TOTAL: Def<Counter, (ReviewResult, Review)> = Def::scalar(
+pub(crate) const SERVER_KUBE_REVIEWS_TOTAL: Def<Counter, (ReviewResult, Review)> = Def::own(
     "antrea_metrics_server_kube_reviews_total",
-    Component::MetricsServer,
-    Stability::Internal,
     "TokenReview and SubjectAccessReview requests to the Kubernetes API server by result.",
 )
-.labels(&["result", "review"]);
+.labels::<(ReviewResult, Review)>();
 
 /// `antrea_metrics_server_kube_review_duration_seconds`.
-pub(crate) const SERVER_KUBE_REVIEW_DURATION_SECONDS: Def<Histogram, Review> = Def::histogram(
+pub(crate) const SERVER_KUBE_REVIEW_DURATION_SECONDS: Def<Histogram, Review> = Def::own_histogram(
     "antrea_metrics_server_kube_review_duration_seconds",
-    Component::MetricsServer,
-    Stability::Internal,
     Unit::Seconds,
     &DEFAULT_BUCKETS,
     "Latency of TokenReview and SubjectAccessReview requests, errors included.",
 )
-.labels(&["review"]);
+.labels::<Review>();
 
 /// `antrea_metrics_server_kube_review_cache_hits_total`.
-pub(crate) const SERVER_KUBE_REVIEW_CACHE_HITS_TOTAL: Def<Counter, Review> = Def::scalar(
+pub(crate) const SERVER_KUBE_REVIEW_CACHE_HITS_TOTAL: Def<Counter, Review> = Def::own(
     "antrea_metrics_server_kube_review_cache_hits_total",
-    Component::MetricsServer,
-    Stability::Internal,
     "Reviews answered from the cache, without a request.",
 )
-.labels(&["review"]);
+.labels::<Review>();
 
 /// The metrics server's families, sorted by name (for the reference).
-pub(crate) const SERVER: &[&super::Descriptor] = &[
+pub(crate) const SERVER: &[&Descriptor] = &[
     &SERVER_AUTHENTICATION_ATTEMPTS_TOTAL.desc,
     &SERVER_CONNECTIONS.desc,
     &SERVER_CONNECTIONS_EVICTED_TOTAL.desc,

@@ -8,7 +8,8 @@
 //! other). We therefore always enable `protobuf` (see Cargo.toml) and read the generated
 //! messages: one shape in every dependency graph, and the one most users already build.
 
-use crate::text::{write_count, write_float, write_help, write_label_set};
+use super::number::{write_count, write_float};
+use super::text::{write_help, write_label_set};
 use prometheus::proto::{LabelPair, Metric, MetricFamily, MetricType};
 
 /// Appends the exposition of `families`, in the order given (`Registry::gather` sorts by name).
