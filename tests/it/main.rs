@@ -32,7 +32,6 @@ mod server_plain_http;
 mod server_scrape;
 mod server_tls;
 mod sim_exposition;
-mod sim_fleet;
 mod sim_formats;
 mod sim_kube_auth;
 mod sim_process;

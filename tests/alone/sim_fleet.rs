@@ -63,6 +63,7 @@ fn label_values(result: &[Value], label: &str) -> BTreeSet<String> {
 #[test]
 #[ignore = "needs Debian's prometheus: scripts/install-test-deps.sh, then --include-ignored"]
 fn prometheus_scrapes_every_node_of_the_fleet_through_file_sd() -> Result<(), BoxError> {
+    let _turn = crate::gate::enter(module_path!());
     let started = Instant::now();
     suite::prom::binary()?;
     let dir = TempDir::new("sim-fleet")?;
