@@ -3,8 +3,13 @@
 #   1. promtool check config  deploy/prometheus/prometheus.yml and fleet.yml (temp copies, with
 #      placeholder token, CA and file_sd files where the configs expect the simulators' files)
 #   2. promtool check config  of the Prometheus config embedded in deploy/kubernetes/prometheus.yaml
-#   3. promtool check rules   deploy/prometheus/antrea-alerts.yml
-#   4. promtool test rules    deploy/prometheus/antrea-alerts.test.yml
+#   2b. the sharded scrape: promtool check config --agent of deploy/prometheus/shard.yml rendered
+#      for shards 0 and 1 of 2 and 3 of 4, promtool check config of central.yml, and of the
+#      shard template (rendered by its init container's own script) and central config
+#      embedded in deploy/kubernetes/prometheus-sharded.yaml, whose queue settings must be
+#      shard.yml's
+#   3. promtool check rules   deploy/prometheus/antrea-alerts.yml and sharding-alerts.yml
+#   4. promtool test rules    deploy/prometheus/antrea-alerts.test.yml and sharding-alerts.test.yml
 #   5. the Grafana dashboard: valid JSON, datasource variable, every spec metric family in a
 #      panel of the right row, only known metric names, PromQL that parses (via promtool),
 #      every panel described under its own heading in deploy/grafana/README.md
@@ -91,26 +96,26 @@ check_fleet_config() {
 }
 run_check "promtool check config deploy/prometheus/fleet.yml" check_fleet_config
 
-# --- 2. the in-cluster config embedded in the Kubernetes ConfigMap ------------------------------
-check_k8s_config() {
-    local dir="$tmp/k8s-prometheus"
+# --- 2. the in-cluster configs embedded in Kubernetes ConfigMaps ----------------------------------
+# k8s_config MANIFEST CONFIGMAP KEY OUT: writes the config under KEY of ConfigMap CONFIGMAP to
+# OUT, fit for promtool (which Debian builds without Kubernetes service discovery).
+k8s_config() {
+    local dir
+    dir="$(dirname "$4")"
     mkdir -p "$dir" || return 1
     printf 'placeholder-token\n' >"$dir/token" || return 1
-    timeout 120 "$py" - "$repo/deploy/kubernetes/prometheus.yaml" "$dir" <<'PY' || return 1
+    timeout 120 "$py" - "$@" <<'PY'
 import sys, yaml
-manifest, out = sys.argv[1], sys.argv[2]
+manifest, name, key, out = sys.argv[1:5]
+token = out.rsplit("/", 1)[0] + "/token"
 cms = [d for d in yaml.safe_load_all(open(manifest))
-       if d and d.get("kind") == "ConfigMap" and "prometheus.yml" in d.get("data", {})]
-if len(cms) != 1:
-    sys.exit(f"expected one ConfigMap with prometheus.yml in {manifest}, found {len(cms)}")
-cfg = cms[0]["data"]["prometheus.yml"]
+       if d and d.get("kind") == "ConfigMap" and d["metadata"]["name"] == name]
+if len(cms) != 1 or key not in cms[0].get("data", {}):
+    sys.exit(f"expected one ConfigMap {name} with {key} in {manifest}")
+cfg = cms[0]["data"][key]
 # Point the in-cluster token path at a placeholder file that exists here.
-cfg = cfg.replace("/var/run/secrets/kubernetes.io/serviceaccount/token", f"{out}/token")
+cfg = cfg.replace("/var/run/secrets/kubernetes.io/serviceaccount/token", token)
 parsed = yaml.safe_load(cfg)
-jobs = {j["job_name"] for j in parsed["scrape_configs"]}
-missing = {"antrea-agents", "antrea-controllers"} - jobs
-if missing:
-    sys.exit(f"scrape jobs missing from the ConfigMap: {sorted(missing)}")
 # Debian's promtool is built without Kubernetes service discovery ("field
 # kubernetes_sd_configs not found"). Check those blocks here, then hand promtool the rest of
 # the config with each one replaced by an empty static config.
@@ -128,17 +133,135 @@ for job in parsed["scrape_configs"]:
         if set(ns) - {"names", "own_namespace"} or not all(isinstance(n, str) for n in ns.get("names", [])):
             sys.exit(f"job {job['job_name']}: bad kubernetes_sd_configs namespaces {ns}")
         job.setdefault("static_configs", []).append({"targets": []})
-open(f"{out}/prometheus.yml", "w").write(yaml.safe_dump(parsed, sort_keys=False))
+open(out, "w").write(yaml.safe_dump(parsed, sort_keys=False))
 PY
-    timeout 120 promtool check config "$dir/prometheus.yml"
+}
+
+# jobs FILE JOB...: FILE's scrape jobs are exactly JOB...
+jobs() {
+    local file="$1"; shift
+    timeout 60 "$py" - "$file" "$@" <<'PY'
+import sys, yaml
+path, want = sys.argv[1], sorted(sys.argv[2:])
+got = sorted(j["job_name"] for j in yaml.safe_load(open(path))["scrape_configs"])
+if got != want:
+    sys.exit(f"{path}: scrape jobs {got}, expected {want}")
+PY
+}
+
+check_k8s_config() {
+    local out="$tmp/k8s-prometheus/prometheus.yml"
+    k8s_config "$repo/deploy/kubernetes/prometheus.yaml" prometheus-server-conf prometheus.yml "$out" \
+        && jobs "$out" antrea-agents antrea-controllers \
+        && timeout 120 promtool check config "$out"
 }
 run_check "promtool check config (ConfigMap in deploy/kubernetes/prometheus.yaml)" check_k8s_config
+
+# --- 2b. the sharded scrape: shard template (agent mode), central store, their manifests ---------
+# render_shard TEMPLATE INDEX COUNT OUT: the template with its two placeholders filled.
+render_shard() {
+    local count
+    count="$(grep -v '^ *#' "$1" | grep -c '__SHARD_INDEX__\|__SHARD_COUNT__')" || return 1
+    # external label and keep regex (index), hashmod modulus (count): nothing else per shard.
+    [[ "$count" == 3 ]] || { echo "$1: expected 3 placeholder lines, found $count"; return 1; }
+    sed -e "s/__SHARD_INDEX__/$2/g" -e "s/__SHARD_COUNT__/$3/g" "$1" >"$4"
+}
+
+check_shard_config() {
+    local dir="$tmp/prometheus-shard" shard
+    mkdir -p "$dir/run" || return 1
+    printf 'placeholder-token\n' >"$dir/run/fleet.token" || return 1
+    cp "$tmp/placeholder-ca.pem" "$dir/run/fleet-ca.pem" || return 1
+    printf '[{"targets": ["127.0.0.1:20000"], "labels": {"node": "sim-node-0"}}]\n' \
+        >"$dir/run/fleet.json" || return 1
+    for shard in 0/2 1/2 3/4; do
+        render_shard "$repo/deploy/prometheus/shard.yml" "${shard%/*}" "${shard#*/}" \
+            "$dir/shard-${shard%/*}.yml" || return 1
+        # --agent: refuses what agent mode lacks (rules, alerting, storage settings).
+        timeout 120 promtool check config --agent "$dir/shard-${shard%/*}.yml" || return 1
+    done
+    jobs "$dir/shard-0.yml" antrea-agents
+}
+run_check "promtool check config --agent deploy/prometheus/shard.yml (shards 0, 1 of 2; 3 of 4)" \
+    check_shard_config
+
+check_central_config() {
+    local dir="$tmp/prometheus-central"
+    mkdir -p "$dir/run" || return 1
+    cp "$repo/deploy/prometheus/central.yml" "$repo/deploy/prometheus/antrea-alerts.yml" \
+        "$repo/deploy/prometheus/sharding-alerts.yml" "$dir/" || return 1
+    printf 'placeholder-token\n' >"$dir/run/fleet.token" || return 1
+    cp "$tmp/placeholder-ca.pem" "$dir/run/fleet-ca.pem" || return 1
+    printf '[{"targets": ["127.0.0.1:20100"], "labels": {"component": "antrea-controller"}}]\n' \
+        >"$dir/run/fleet-controller.json" || return 1
+    printf '[{"targets": ["127.0.0.1:19100"]}]\n' >"$dir/run/shards.json" || return 1
+    jobs "$dir/central.yml" antrea-controllers prometheus-shards \
+        && timeout 120 promtool check config "$dir/central.yml"
+}
+run_check "promtool check config deploy/prometheus/central.yml" check_central_config
+
+# The manifests' shard template, rendered by its own init container script, and the central
+# config; the queue settings and external labels are those of shard.yml (one explanation).
+check_k8s_sharded() {
+    local dir="$tmp/k8s-sharded" manifest="$repo/deploy/kubernetes/prometheus-sharded.yaml"
+    mkdir -p "$dir/template" "$dir/config" || return 1
+    k8s_config "$manifest" prometheus-shard-conf prometheus.yml.tmpl "$dir/template/prometheus.yml.tmpl" \
+        || return 1
+    timeout 120 "$py" - "$manifest" "$repo/deploy/prometheus/shard.yml" "$dir" <<'PY' || return 1
+import subprocess, sys, yaml
+manifest, shard_yml, out = sys.argv[1:4]
+docs = [d for d in yaml.safe_load_all(open(manifest)) if d]
+sts = next(d for d in docs if d["kind"] == "StatefulSet" and d["metadata"]["name"] == "prometheus-shard")
+init = sts["spec"]["template"]["spec"]["initContainers"][0]
+shards = next(e["value"] for e in init["env"] if e["name"] == "SHARDS")
+if int(shards) != sts["spec"]["replicas"]:
+    sys.exit(f"SHARDS={shards} but replicas={sts['spec']['replicas']}")
+script = init["args"][0].replace("/etc/prometheus/", out + "/")
+def render(pod):
+    env = {"POD_NAME": pod, "SHARDS": shards, "PATH": "/usr/bin:/bin"}
+    return subprocess.run(["sh", "-c", script], env=env, capture_output=True, text=True)
+for ordinal in range(int(shards)):
+    r = render(f"prometheus-shard-{ordinal}")
+    if r.returncode != 0:
+        sys.exit(f"init script failed for ordinal {ordinal}: {r.stderr}")
+    cfg = yaml.safe_load(open(f"{out}/config/prometheus.yml"))
+    # (Compared as text: the round trip through the promtool copy may unquote the number.)
+    labels = {k: str(v) for k, v in cfg["global"]["external_labels"].items()}
+    if labels != {"prometheus_shard": str(ordinal)}:
+        sys.exit(f"ordinal {ordinal}: external labels {cfg['global']['external_labels']}")
+    open(f"{out}/shard-{ordinal}.yml", "w").write(yaml.safe_dump(cfg))
+for bad in (f"prometheus-shard-{shards}", "prometheus-shard"):
+    if render(bad).returncode == 0:
+        sys.exit(f"the init script accepted Pod {bad} with SHARDS={shards}")
+local = yaml.safe_load(open(shard_yml))
+cluster = yaml.safe_load(open(f"{out}/shard-0.yml"))
+for what in ("queue_config", "metadata_config"):
+    if local["remote_write"][0][what] != cluster["remote_write"][0][what]:
+        sys.exit(f"remote_write {what} differs from deploy/prometheus/shard.yml")
+print(f"{shards} shards rendered by the init container's script")
+PY
+    local ordinal=0
+    while [[ -f "$dir/shard-$ordinal.yml" ]]; do
+        jobs "$dir/shard-$ordinal.yml" antrea-agents || return 1
+        timeout 120 promtool check config --agent "$dir/shard-$ordinal.yml" || return 1
+        ordinal=$((ordinal + 1))
+    done
+    k8s_config "$manifest" prometheus-central-conf prometheus.yml "$dir/central/prometheus.yml" \
+        && jobs "$dir/central/prometheus.yml" antrea-controllers prometheus-shards \
+        && timeout 120 promtool check config "$dir/central/prometheus.yml"
+}
+run_check "promtool check config (shard template and central ConfigMaps in deploy/kubernetes/prometheus-sharded.yaml)" \
+    check_k8s_sharded
 
 # --- 3, 4. rules and their unit tests ---------------------------------------------------------
 run_check "promtool check rules deploy/prometheus/antrea-alerts.yml" \
     promtool check rules "$repo/deploy/prometheus/antrea-alerts.yml"
 run_check "promtool test rules deploy/prometheus/antrea-alerts.test.yml" \
     promtool test rules "$repo/deploy/prometheus/antrea-alerts.test.yml"
+run_check "promtool check rules deploy/prometheus/sharding-alerts.yml" \
+    promtool check rules "$repo/deploy/prometheus/sharding-alerts.yml"
+run_check "promtool test rules deploy/prometheus/sharding-alerts.test.yml" \
+    promtool test rules "$repo/deploy/prometheus/sharding-alerts.test.yml"
 
 # --- 5. the Grafana dashboard ---------------------------------------------------------------------
 check_dashboard() {

@@ -268,15 +268,16 @@ async fn connections_over_the_limit_evict_the_longest_idle() -> Result<(), BoxEr
     let config = client::config(server.ca()?)?;
     let mut held = Vec::new();
     for _ in 0..4 {
-        // A scrape proves the server has accepted the connection and holds its slot.
+        // An answer proves the server holds the connection's slot. No token: a connection that
+        // proved one is never evicted (`tests/alone/admission.rs`).
         let mut conn = KeepAlive::connect(server.addr, config.clone()).await?;
-        assert_eq!(conn.get("/metrics", Some(TOKEN)).await?.status, 200);
+        assert_eq!(conn.get("/healthz", None).await?.status, 200);
         held.push(conn);
     }
-    // Three more, each scraping: each closes the held connection idle the longest.
+    // Three more, each asking: each closes the held connection idle the longest.
     for _ in 0..3 {
         let mut conn = KeepAlive::connect(server.addr, config.clone()).await?;
-        assert_eq!(conn.get("/metrics", Some(TOKEN)).await?.status, 200);
+        assert_eq!(conn.get("/healthz", None).await?.status, 200);
         held.push(conn);
     }
     let mut held = held.into_iter();
@@ -294,7 +295,7 @@ async fn connections_over_the_limit_evict_the_longest_idle() -> Result<(), BoxEr
     );
     // The connection idle the shortest and the newcomers keep working.
     for mut conn in held {
-        assert_eq!(conn.get("/metrics", Some(TOKEN)).await?.status, 200);
+        assert_eq!(conn.get("/healthz", None).await?.status, 200);
     }
     assert_serves(&server).await?;
     server.stop().await

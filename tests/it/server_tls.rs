@@ -1,6 +1,6 @@
 //! TLS: versions, cipher suites, client certificates, and certificate files with reload.
 
-use antrea_metrics::server::{TlsSource, TlsVersion};
+use antrea_metrics::server::{SharedTls, TlsSource, TlsVersion};
 use std::path::Path;
 use std::time::Duration;
 use suite::certs::TestCa;
@@ -318,5 +318,74 @@ async fn bad_tls_settings_fail_at_startup_naming_the_file_or_field() -> Result<(
         .err();
     let err = err.ok_or("a port in use was accepted")?.to_string();
     assert!(err.contains(&addr.to_string()), "{err}");
+    Ok(())
+}
+
+/// The certificate `addr` presents, verified against `ca`.
+async fn presented(addr: std::net::SocketAddr, ca: &str) -> Result<Vec<u8>, BoxError> {
+    client::peer_certificate(addr, client::config(ca)?).await
+}
+
+/// Servers given one prepared TLS configuration serve one certificate, with the TLS settings
+/// it was prepared with (their own TLS settings have no effect), and a certificate file change
+/// reaches all of them.
+#[tokio::test]
+async fn servers_sharing_prepared_tls_serve_one_certificate_with_its_settings(
+) -> Result<(), BoxError> {
+    let shared: SharedTls = serve::builder()?
+        .tls(TlsSource::self_signed())
+        .tls_min_version(TlsVersion::Tls13)
+        .prepare_tls()?;
+    let ca = shared
+        .ca_pem()
+        .ok_or("no CA for a self-signed source")?
+        .to_owned();
+    let a = Running::start(serve::builder()?.shared_tls(shared.clone())).await?;
+    let b = Running::start(
+        serve::builder()?
+            .tls_min_version(TlsVersion::Tls12)
+            .shared_tls(shared.clone()),
+    )
+    .await?;
+    assert_eq!((a.ca()?, b.ca()?), (ca.as_str(), ca.as_str()));
+    assert_eq!(presented(a.addr, &ca).await?, presented(b.addr, &ca).await?);
+    for server in [&a, &b] {
+        assert!(!s_client_handshakes(server.addr, &["-tls1_2"]).await?);
+        assert!(s_client_handshakes(server.addr, &["-tls1_3"]).await?);
+        let resp =
+            client::get_with_token(server.addr, client::config(&ca)?, "/metrics", TOKEN).await?;
+        assert_eq!(resp.status, 200);
+    }
+    // Without sharing, each server generates its own certificate.
+    let c = Running::start(serve::builder()?).await?;
+    assert_ne!(c.ca()?, ca);
+    c.stop().await?;
+    a.stop().await?;
+    b.stop().await?;
+
+    // Certificate files: one reader for every server sharing them.
+    let issuer = TestCa::new()?;
+    let dir = tempfile::tempdir()?;
+    let (cert, key) = (dir.path().join("tls.crt"), dir.path().join("tls.key"));
+    let first = issuer.leaf()?;
+    first.write(&cert, &key)?;
+    let source = TlsSource::files(&cert, &key).with_reload_interval(Duration::from_millis(20));
+    let shared = serve::builder()?.tls(source).prepare_tls()?;
+    assert!(shared.ca_pem().is_none());
+    let servers = [
+        Running::start(serve::builder()?.shared_tls(shared.clone())).await?,
+        Running::start(serve::builder()?.shared_tls(shared)).await?,
+    ];
+    for server in &servers {
+        assert_eq!(presented(server.addr, &issuer.pem()).await?, first.cert_der);
+    }
+    let second = issuer.leaf()?;
+    second.write(&cert, &key)?;
+    for server in &servers {
+        await_certificate(server, &issuer.pem(), &second.cert_der).await?;
+    }
+    for server in servers {
+        server.stop().await?;
+    }
     Ok(())
 }

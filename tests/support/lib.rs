@@ -1,5 +1,6 @@
 //! Shared helpers for the suite's behaviour tests, examples and benchmarks.
 
+pub mod attacks;
 pub mod client;
 pub mod errors;
 pub mod flood;

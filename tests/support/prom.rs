@@ -33,6 +33,27 @@ pub struct Prometheus {
     child: Child,
     /// Where its HTTP API listens.
     pub addr: SocketAddr,
+    launch: Launch,
+}
+
+/// How a Prometheus was started, to start it again the same way.
+#[derive(Clone)]
+struct Launch {
+    binary: PathBuf,
+    args: Vec<String>,
+}
+
+impl Launch {
+    fn spawn(&self, addr: SocketAddr) -> Result<Child, BoxError> {
+        Ok(Command::new(&self.binary)
+            .args(&self.args)
+            .arg(format!("--web.listen-address={addr}"))
+            .arg("--log.level=warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()?)
+    }
 }
 
 impl Prometheus {
@@ -49,32 +70,68 @@ impl Prometheus {
         timeout: Duration,
         flags: &[&str],
     ) -> Result<Prometheus, BoxError> {
-        let binary = binary()?;
+        let storage = format!("--storage.tsdb.path={}", dir.join("tsdb").display());
+        Self::launch(config, storage, timeout, flags)
+    }
+
+    /// Starts Prometheus in agent mode (`--enable-feature=agent`: scrape and remote-write
+    /// only, its write-ahead log in `dir/agent`) with `config`, like [`Prometheus::start`].
+    pub fn start_agent(
+        config: &Path,
+        dir: &Path,
+        timeout: Duration,
+    ) -> Result<Prometheus, BoxError> {
+        let storage = format!("--storage.agent.path={}", dir.join("agent").display());
+        Self::launch(config, storage, timeout, &["--enable-feature=agent"])
+    }
+
+    fn launch(
+        config: &Path,
+        storage: String,
+        timeout: Duration,
+        flags: &[&str],
+    ) -> Result<Prometheus, BoxError> {
+        let mut args = vec![format!("--config.file={}", config.display()), storage];
+        args.extend(flags.iter().map(|f| (*f).to_owned()));
+        let launch = Launch {
+            binary: binary()?,
+            args,
+        };
         // A port picked here could be taken before Prometheus binds it; retry a few times.
         let mut last_error = String::new();
         for _ in 0..3 {
             let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
             let addr = SocketAddr::from(([127, 0, 0, 1], port));
-            let child = Command::new(&binary)
-                .arg(format!("--config.file={}", config.display()))
-                .arg(format!(
-                    "--storage.tsdb.path={}",
-                    dir.join("tsdb").display()
-                ))
-                .arg(format!("--web.listen-address={addr}"))
-                .arg("--log.level=warn")
-                .args(flags)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::inherit())
-                .spawn()?;
-            let mut prom = Prometheus { child, addr };
+            let child = launch.spawn(addr)?;
+            let mut prom = Prometheus {
+                child,
+                addr,
+                launch: launch.clone(),
+            };
             match prom.wait_ready(timeout) {
                 Ok(()) => return Ok(prom),
                 Err(e) => last_error = e.to_string(),
             }
         }
         Err(format!("Prometheus did not become ready: {last_error}").into())
+    }
+
+    /// Kills the process with SIGKILL (no clean shutdown: no stale markers, no final flush) and
+    /// reaps it.
+    pub fn kill(&mut self) -> Result<(), BoxError> {
+        self.child.kill()?;
+        self.child.wait()?;
+        Ok(())
+    }
+
+    /// Starts the process again, after [`Prometheus::kill`], with the same flags, storage and
+    /// address, and waits until it is ready.
+    pub fn restart(&mut self, timeout: Duration) -> Result<(), BoxError> {
+        if self.child.try_wait()?.is_none() {
+            return Err("restart: Prometheus is still running".into());
+        }
+        self.child = self.launch.spawn(self.addr)?;
+        self.wait_ready(timeout)
     }
 
     fn wait_ready(&mut self, timeout: Duration) -> Result<(), BoxError> {

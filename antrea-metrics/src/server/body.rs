@@ -1,22 +1,26 @@
-//! The response body that keeps its connection marked busy until hyper has taken it all.
+//! The response body that tells admission when the client has taken it (the send stall watch).
 
-use super::admission::Busy;
+use super::admission::Sending;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::{Body, Frame, SizeHint};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-/// A whole response body and, for a request that was counted, its [`Busy`] mark: hyper drops
-/// the body once the last frame is written, which makes the connection evictable again.
+/// A whole response body and, for a request that was counted, its [`Sending`] mark: hyper
+/// drops the body once it has taken the last frame (for HTTP/2, once the client's window let
+/// it), which tells the connection's send stall watch that the client is taking its responses.
 pub(crate) struct TrackedBody {
     inner: Full<Bytes>,
-    _busy: Option<Busy>,
+    _sending: Option<Sending>,
 }
 
 impl TrackedBody {
-    pub(crate) fn new(inner: Full<Bytes>, busy: Option<Busy>) -> Self {
-        Self { inner, _busy: busy }
+    pub(crate) fn new(inner: Full<Bytes>, sending: Option<Sending>) -> Self {
+        Self {
+            inner,
+            _sending: sending,
+        }
     }
 }
 

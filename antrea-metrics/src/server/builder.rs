@@ -5,8 +5,8 @@ use super::error::{BuildError, BuildResult};
 use super::limits::Limits;
 use super::service::App;
 use super::{
-    metrics, tls, AllowAuthenticated, Authenticator, Authorizer, MetricsServer, StaticTokens,
-    TlsSource, TlsVersion,
+    metrics, tls, AllowAuthenticated, Authenticator, Authorizer, MetricsServer, SharedTls,
+    StaticTokens, TlsSource, TlsVersion,
 };
 use crate::Exposition;
 use std::net::SocketAddr;
@@ -22,6 +22,7 @@ pub struct MetricsServerBuilder {
     sources: Vec<Arc<dyn Exposition>>,
     tls: TlsSource,
     tls_options: tls::TlsOptions,
+    shared_tls: Option<SharedTls>,
     authentication: Option<Authentication>,
     authorizer: Option<Arc<dyn Authorizer>>,
     anonymous: bool,
@@ -38,6 +39,7 @@ impl std::fmt::Debug for MetricsServerBuilder {
             .field("sources", &self.sources.len())
             .field("tls", &self.tls)
             .field("tls_options", &self.tls_options)
+            .field("shared_tls", &self.shared_tls)
             .field("authentication", &self.authentication)
             .field("custom_authorizer", &self.authorizer.is_some())
             .field("anonymous", &self.anonymous)
@@ -54,6 +56,7 @@ impl MetricsServerBuilder {
             sources: Vec::new(),
             tls: TlsSource::default(),
             tls_options: tls::TlsOptions::default(),
+            shared_tls: None,
             authentication: None,
             authorizer: None,
             anonymous: false,
@@ -121,6 +124,34 @@ impl MetricsServerBuilder {
     #[must_use]
     pub fn tls(mut self, source: impl Into<TlsSource>) -> Self {
         self.tls = source.into();
+        self
+    }
+
+    /// Prepares this builder's TLS settings ([`tls`](Self::tls) and the `tls_*` options) once,
+    /// for servers that share them with [`shared_tls`](Self::shared_tls); a self-signed
+    /// certificate is generated (and its CA written) now. The builder is left as it was.
+    ///
+    /// # Errors
+    /// As [`build`](Self::build) for its TLS settings: [`BuildError::ReadFile`],
+    /// [`BuildError::Pem`], [`BuildError::CertKey`], [`BuildError::Tls`],
+    /// [`BuildError::SelfSigned`] or [`BuildError::WriteFile`].
+    pub fn prepare_tls(&self) -> BuildResult<SharedTls> {
+        let provider = tls::provider(self.tls_options.cipher_suites.as_deref())?;
+        let (resolver, ca_pem) = self.tls.clone().load(&provider)?;
+        let config = tls::server_config(&self.tls_options, provider, &resolver)?;
+        Ok(SharedTls {
+            acceptor: Arc::new(tls::Acceptor::new(config, resolver)),
+            ca_pem: ca_pem.map(Arc::from),
+            http2: self.tls_options.http2,
+        })
+    }
+
+    /// Serves with TLS settings prepared by [`prepare_tls`](Self::prepare_tls), shared with
+    /// other servers. They replace this builder's own [`tls`](Self::tls) and `tls_*` settings,
+    /// which then have no effect.
+    #[must_use]
+    pub fn shared_tls(mut self, tls: SharedTls) -> Self {
+        self.shared_tls = Some(tls);
         self
     }
 
@@ -234,6 +265,25 @@ impl MetricsServerBuilder {
         self
     }
 
+    /// Closes a connection whose response has waited this long for the client to take any of
+    /// it (default 10 s): a client that does not read, or holds its HTTP/2 flow-control window
+    /// at zero. A slow client that keeps reading is not affected.
+    #[must_use]
+    pub fn send_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.send_timeout = timeout;
+        self
+    }
+
+    /// How long a new connection goes last when its address's connections make room for a
+    /// newcomer (default 1 s): the time a scraper has to finish its TLS handshake and send its
+    /// request. Keep it short; see `docs/reliability.md` for what it guarantees. Zero turns it
+    /// off.
+    #[must_use]
+    pub fn fresh_connection_grace(mut self, grace: Duration) -> Self {
+        self.limits.fresh_connection_grace = grace;
+        self
+    }
+
     /// The largest request head accepted, at least 8192 (default 16 KiB).
     #[must_use]
     pub fn max_header_bytes(mut self, bytes: usize) -> Self {
@@ -242,9 +292,12 @@ impl MetricsServerBuilder {
     }
 
     /// How many connections may be open at once (default 256). A new connection beyond it
-    /// closes the least useful held one: one still in its TLS handshake or that has not sent a
-    /// request (oldest first), else the one idle longest; a connection with a request in
-    /// flight is never closed for this, and when all are busy the new one is closed instead.
+    /// closes a held one: never one that proved a bearer token or on which the server is
+    /// working; of the others, one from the address holding the most, connections older than
+    /// [`fresh_connection_grace`](Self::fresh_connection_grace) first, the least useful first
+    /// (in its handshake or without a request, oldest first, then the longest idle). When none
+    /// may go, the new connection is closed instead. `docs/reliability.md` states the
+    /// guarantee this gives a scraper.
     #[must_use]
     pub fn max_connections(mut self, count: usize) -> Self {
         self.limits.max_connections = count;
@@ -311,6 +364,13 @@ impl MetricsServerBuilder {
         if self.gzip_level > 9 {
             return Err(BuildError::GzipLevel(self.gzip_level));
         }
+        if self.authentication.is_none() {
+            return Err(BuildError::NoAuthentication);
+        }
+        let tls = match &self.shared_tls {
+            Some(shared) => shared.clone(),
+            None => self.prepare_tls()?,
+        };
         let authenticator: Arc<dyn Authenticator> = match self.authentication {
             None => return Err(BuildError::NoAuthentication),
             Some(Authentication::Static(tokens)) if tokens.is_empty() => {
@@ -319,9 +379,6 @@ impl MetricsServerBuilder {
             Some(Authentication::Static(tokens)) => Arc::new(tokens),
             Some(Authentication::Custom(authenticator)) => authenticator,
         };
-        let provider = tls::provider(self.tls_options.cipher_suites.as_deref())?;
-        let (resolver, ca_pem) = self.tls.load(&provider)?;
-        let tls_config = tls::server_config(&self.tls_options, provider, &resolver)?;
         let listener = bind(self.bind.ok_or(BuildError::NoListener)?).await?;
         let local_addr = listener.local_addr().map_err(|source| BuildError::Listen {
             addr: "listener".to_owned(),
@@ -348,11 +405,11 @@ impl MetricsServerBuilder {
         Ok(MetricsServer {
             listener,
             local_addr,
-            acceptor: Arc::new(tls::Acceptor::new(tls_config, resolver)),
+            acceptor: tls.acceptor,
             app: Arc::new(app),
             limits: self.limits,
-            http2: self.tls_options.http2,
-            ca_pem,
+            http2: tls.http2,
+            ca_pem: tls.ca_pem,
         })
     }
 }

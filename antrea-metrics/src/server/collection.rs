@@ -4,7 +4,7 @@
 //! every coinciding scrape that accepts gzip. A hung or slow source therefore blocks one
 //! blocking-pool thread per format, however many scrapes come and go meanwhile.
 
-use super::gzip::Gzip;
+use super::gzip::{self, Gzip};
 use crate::format::Format;
 use crate::{exposition, Exposition, Histogram};
 use bytes::Bytes;
@@ -87,7 +87,7 @@ impl Collections {
     ) -> Self {
         Self {
             sources: sources.into(),
-            gzip: Arc::new(Gzip::new(gzip_level)),
+            gzip: gzip::shared(gzip_level),
             duration,
             current: Arc::new(Mutex::new(HashMap::new())),
             last_len: Arc::new(AtomicUsize::new(16 * 1024)),

@@ -117,7 +117,7 @@ label_enum! {
         Handshake => "handshake",
         /// Handshake done, no whole request yet.
         Silent => "silent",
-        /// Idle between requests.
+        /// Idle between requests (or its client has not taken a ready response).
         Idle => "idle",
     }
 }
@@ -126,9 +126,10 @@ label_enum! {
     /// Why a new connection was closed at accept: the `reason` label of
     /// `antrea_metrics_server_connections_rejected_total`.
     RefuseReason: "reason" {
-        /// Every held connection had a request in flight.
+        /// Every held connection had a request in flight or had proven a token.
         Busy => "busy",
-        /// Every connection of the client at its per-client bound had a request in flight.
+        /// Every connection of the client at its per-client bound had a request in flight or
+        /// had proven a token.
         PerClient => "per_client",
     }
 }

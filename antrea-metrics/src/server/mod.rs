@@ -46,6 +46,7 @@ mod metrics;
 mod plain_http;
 mod reload;
 mod service;
+mod shared_tls;
 mod timeouts;
 mod tls;
 mod tokens;
@@ -58,10 +59,11 @@ pub use builder::MetricsServerBuilder;
 pub use cert::{CertFiles, SelfSigned, TlsSource, DEFAULT_CERT_RELOAD_INTERVAL};
 pub use error::{BuildError, ServeError};
 pub use rustls;
+pub use shared_tls::SharedTls;
 pub use tls::{supported_cipher_suites, TlsVersion};
 pub use tokens::{StaticTokens, DEFAULT_TOKEN_RELOAD_INTERVAL, STATIC_TOKEN_USER};
 
-use admission::{Admission, Ticket};
+use admission::{Admission, Bounds, Ticket};
 use limits::Limits;
 use service::App;
 use std::future::Future;
@@ -79,7 +81,7 @@ pub struct MetricsServer {
     app: Arc<App>,
     limits: Limits,
     http2: bool,
-    ca_pem: Option<String>,
+    ca_pem: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for MetricsServer {
@@ -143,11 +145,12 @@ impl MetricsServer {
             builder = builder.http1_only();
         }
         let builder = Arc::new(builder);
-        let admission = Arc::new(Admission::new(
-            limits.max_connections,
-            limits.max_connections_per_client,
-            self.app.metrics.clone(),
-        ));
+        let bounds = Bounds {
+            max_total: limits.max_connections,
+            max_per_client: limits.max_connections_per_client,
+            protection: limits.fresh_connection_grace,
+        };
+        let admission = Arc::new(Admission::new(bounds, self.app.metrics.clone()));
         let mut backoff = accept::Backoff::default();
         let graceful = GracefulShutdown::new();
         // Connection tasks, so that those still open after the drain deadline can be aborted.
@@ -186,6 +189,7 @@ impl MetricsServer {
                 handshake_timeout: limits.handshake_timeout,
                 header_read_timeout: limits.header_read_timeout,
                 idle_timeout: limits.idle_timeout,
+                send_timeout: limits.send_timeout,
             };
             tasks.spawn(conn.run(ticket, tcp, peer, graceful.watcher()));
             // Reap finished connections so the set holds only open ones.
@@ -212,12 +216,14 @@ struct Connection {
     handshake_timeout: Duration,
     header_read_timeout: Duration,
     idle_timeout: Duration,
+    send_timeout: Duration,
 }
 
 impl Connection {
-    /// Serves until the connection ends or is evicted to make room for another.
-    /// `ticket` holds the connection's slot until the task ends; dropping the connection's
-    /// future on eviction closes the socket.
+    /// Serves until the connection ends, is evicted to make room for another, or leaves a
+    /// response untaken for the send timeout (an HTTP/2 window held at zero: the body is never
+    /// polled, so no write is pending for `Timed` to time). `ticket` holds the connection's
+    /// slot until the task ends; dropping the connection's future closes the socket.
     async fn run(
         self,
         ticket: Ticket,
@@ -225,8 +231,12 @@ impl Connection {
         peer: SocketAddr,
         watcher: hyper_util::server::graceful::Watcher,
     ) {
+        let send_timeout = self.send_timeout;
         tokio::select! {
             () = ticket.evicted() => tracing::debug!(%peer, "connection evicted to make room"),
+            () = ticket.send_stalled(send_timeout) => {
+                tracing::debug!(%peer, timeout = ?send_timeout, "the client took no response in time; closing");
+            }
             () = self.serve(&ticket, tcp, peer, watcher) => {}
         }
     }
@@ -257,7 +267,13 @@ impl Connection {
         let slot = ticket.slot();
         slot.handshake_done();
         let http1 = stream.get_ref().1.alpn_protocol() != Some(b"h2");
-        let stream = Timed::new(stream, self.idle_timeout, self.header_read_timeout, http1);
+        let stream = Timed::new(
+            stream,
+            self.idle_timeout,
+            self.header_read_timeout,
+            self.send_timeout,
+            http1,
+        );
         let io = hyper_util::rt::TokioIo::new(stream);
         let app = self.app;
         let service = hyper::service::service_fn(move |req| {

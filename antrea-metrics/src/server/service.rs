@@ -33,7 +33,8 @@ pub(crate) struct App {
 type Resp = Response<Full<Bytes>>;
 
 /// Answers one request on the connection `slot`; never fails (errors become status codes).
-/// The connection counts as busy until the response body has been handed over.
+/// The connection is in flight (not evictable) while the response is being made; once it is
+/// ready, waiting for the client to take it does not count (admission rule 4).
 pub(crate) async fn handle<B>(
     app: Arc<App>,
     slot: Arc<Slot>,
@@ -46,12 +47,13 @@ pub(crate) async fn handle<B>(
         app.metrics.request(resp.status(), &path);
         return Ok(resp.map(|body| TrackedBody::new(body, None)));
     };
-    let resp = route(&app, &req, &path).await;
+    let resp = route(&app, &slot, &req, &path).await;
     app.metrics.request(resp.status(), &path);
-    Ok(resp.map(|body| TrackedBody::new(body, Some(busy))))
+    let sending = busy.responded();
+    Ok(resp.map(|body| TrackedBody::new(body, Some(sending))))
 }
 
-async fn route<B>(app: &App, req: &Request<B>, path: &str) -> Resp {
+async fn route<B>(app: &App, slot: &Slot, req: &Request<B>, path: &str) -> Resp {
     let is_metrics = path == "/metrics";
     if !is_metrics && !matches!(path, "/healthz" | "/livez" | "/readyz") {
         return plain(StatusCode::NOT_FOUND, "not found\n");
@@ -65,7 +67,7 @@ async fn route<B>(app: &App, req: &Request<B>, path: &str) -> Resp {
     if !is_metrics {
         return plain(StatusCode::OK, "ok");
     }
-    if let Err(resp) = authorize(app, req, path).await {
+    if let Err(resp) = authorize(app, slot, req, path).await {
         return resp;
     }
     let accept = req.headers().get_all(header::ACCEPT);
@@ -74,8 +76,10 @@ async fn route<B>(app: &App, req: &Request<B>, path: &str) -> Resp {
     scrape(app, format, req.headers()).await
 }
 
-/// Authenticates then authorizes; `Err` holds the response to send instead of the metrics.
-async fn authorize<B>(app: &App, req: &Request<B>, path: &str) -> Result<(), Resp> {
+/// Authenticates then authorizes; `Err` holds the response to send instead of the metrics. A
+/// presented token that is accepted and authorized proves the connection (admission rule 1);
+/// anonymous access proves nothing.
+async fn authorize<B>(app: &App, slot: &Slot, req: &Request<B>, path: &str) -> Result<(), Resp> {
     let token = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -108,7 +112,12 @@ async fn authorize<B>(app: &App, req: &Request<B>, path: &str) -> Result<(), Res
         verb: "get",
     };
     match app.authorizer.authorize(&user, &attrs).await {
-        Ok(Decision::Allow) => Ok(()),
+        Ok(Decision::Allow) => {
+            if token.is_some() {
+                slot.prove();
+            }
+            Ok(())
+        }
         Ok(Decision::Deny(reason)) => {
             tracing::info!(user = %user.name, %reason, "forbidden /metrics request");
             Err(forbidden(&user, &attrs))

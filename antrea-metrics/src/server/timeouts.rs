@@ -12,6 +12,10 @@
 //!   Go's `ReadHeaderTimeout`, this times the first head from the connection's start and each
 //!   later head from its first byte, and stops at the empty line that ends the head; the time
 //!   between requests is the idle timeout's.
+//! - The send stall timeout fails a write that has waited its duration for the client to make
+//!   room (it reads nothing): bytes from the client (an HTTP/2 PING every few seconds) keep
+//!   the idle timer off but not this one, so a client that never reads cannot hold its
+//!   connection and the response bytes buffered for it forever.
 
 use std::future::Future as _;
 use std::io;
@@ -44,6 +48,14 @@ pub(crate) struct Timed<T> {
     inner: T,
     idle: Idle,
     head: Head,
+    stall: Stall,
+}
+
+/// The send stall timer: runs while writes wait for the client to read.
+struct Stall {
+    timeout: Duration,
+    sleep: Pin<Box<Sleep>>,
+    waiting: bool,
 }
 
 /// The idle timer: reset whenever a read or write makes progress.
@@ -63,8 +75,15 @@ struct Head {
 
 impl<T> Timed<T> {
     /// Times `inner`: idle for at most `idle`, each request head within `head` (`http1` is
-    /// false for a connection that negotiated h2, whose heads are not timed).
-    pub(crate) fn new(inner: T, idle: Duration, head: Duration, http1: bool) -> Self {
+    /// false for a connection that negotiated h2, whose heads are not timed), a write blocked
+    /// for at most `stall`.
+    pub(crate) fn new(
+        inner: T,
+        idle: Duration,
+        head: Duration,
+        stall: Duration,
+        http1: bool,
+    ) -> Self {
         Self {
             inner,
             idle: Idle {
@@ -72,7 +91,36 @@ impl<T> Timed<T> {
                 sleep: Box::pin(tokio::time::sleep(idle)),
             },
             head: Head::new(head, http1),
+            stall: Stall {
+                timeout: stall,
+                sleep: Box::pin(tokio::time::sleep(stall)),
+                waiting: false,
+            },
         }
+    }
+
+    /// What a write that returned `poll` means for the send stall timer, then for the others.
+    fn check_write<R>(
+        &mut self,
+        cx: &mut Context<'_>,
+        poll: Poll<io::Result<R>>,
+    ) -> Poll<io::Result<R>> {
+        let stall = &mut self.stall;
+        if poll.is_ready() {
+            stall.waiting = false;
+        } else {
+            if !stall.waiting {
+                stall.waiting = true;
+                stall.sleep.as_mut().reset(Instant::now() + stall.timeout);
+            }
+            if stall.sleep.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the client took none of the response in time",
+                )));
+            }
+        }
+        self.check(cx, poll)
     }
 
     /// What a read or write that returned `poll` means for the timers: progress resets the
@@ -189,13 +237,13 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Timed<T> {
         let this = &mut *self;
         let poll = Pin::new(&mut this.inner).poll_write(cx, buf);
         this.head.wrote(&poll);
-        this.check(cx, poll)
+        this.check_write(cx, poll)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = &mut *self;
         let poll = Pin::new(&mut this.inner).poll_flush(cx);
-        this.check(cx, poll)
+        this.check_write(cx, poll)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -210,7 +258,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Timed<T> {
         let this = &mut *self;
         let poll = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
         this.head.wrote(&poll);
-        this.check(cx, poll)
+        this.check_write(cx, poll)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -235,7 +283,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn an_unfinished_head_times_out() {
         let (client, mut peer) = tokio::io::duplex(1024);
-        let mut io = Timed::new(client, IDLE, T, true);
+        let mut io = Timed::new(client, IDLE, T, IDLE, true);
         peer.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
             .await
             .unwrap();
@@ -247,7 +295,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn idle_between_requests_is_not_timed_but_the_next_head_is() {
         let (client, mut peer) = tokio::io::duplex(1024);
-        let mut io = Timed::new(client, IDLE, T, true);
+        let mut io = Timed::new(client, IDLE, T, IDLE, true);
         peer.write_all(b"GET / HTTP/1.1\nHost: x\n\n")
             .await
             .unwrap();
@@ -265,7 +313,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn leading_empty_lines_do_not_end_a_head() {
         let (client, mut peer) = tokio::io::duplex(1024);
-        let mut io = Timed::new(client, IDLE, T, true);
+        let mut io = Timed::new(client, IDLE, T, IDLE, true);
         peer.write_all(b"\r\n\r\nGET / HTTP/1.1\r\n").await.unwrap();
         read_some(&mut io).await.unwrap();
         assert!(matches!(io.head.state, State::Head { .. }));
@@ -275,19 +323,22 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn http2_is_not_timed() {
         let (client, mut peer) = tokio::io::duplex(1024);
-        let mut io = Timed::new(client, IDLE, T, true);
+        let mut io = Timed::new(client, IDLE, T, IDLE, true);
         peer.write_all(H2_PREFACE).await.unwrap();
         read_some(&mut io).await.unwrap();
         assert_eq!(io.head.state, State::Off);
         let quiet = tokio::time::timeout(T * 10, read_some(&mut io)).await;
         assert!(quiet.is_err());
-        assert_eq!(Timed::new(peer, IDLE, T, false).head.state, State::Off);
+        assert_eq!(
+            Timed::new(peer, IDLE, T, IDLE, false).head.state,
+            State::Off
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn idle_connection_times_out() {
         let (client, _peer) = tokio::io::duplex(64);
-        let mut io = Timed::new(client, T, T * 100, false);
+        let mut io = Timed::new(client, T, T * 100, IDLE, false);
         let err = read_some(&mut io).await.unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::TimedOut);
         assert_eq!(err.to_string(), "connection idle for too long");
@@ -296,7 +347,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn bytes_moving_keep_the_idle_timer_off() {
         let (client, mut peer) = tokio::io::duplex(1024);
-        let mut io = Timed::new(client, T, T, false);
+        let mut io = Timed::new(client, T, T, IDLE, false);
         for _ in 0..5 {
             tokio::time::sleep(T / 2).await;
             peer.write_all(b"x").await.unwrap();
@@ -304,5 +355,46 @@ mod tests {
         }
         let err = read_some(&mut io).await.unwrap_err();
         assert_eq!(err.to_string(), "connection idle for too long");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_write_the_client_never_reads_fails_after_the_stall_timeout() {
+        let (client, mut peer) = tokio::io::duplex(64);
+        let mut io = Timed::new(client, IDLE, IDLE, T, false);
+        let started = Instant::now();
+        // Bytes from the client keep the connection from being idle, not the write going.
+        let pinger = tokio::spawn(async move {
+            for _ in 0..100 {
+                tokio::time::sleep(T / 5).await;
+                if peer.write_all(b"p").await.is_err() {
+                    break;
+                }
+            }
+        });
+        let err = io.write_all(&[0u8; 4096]).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(
+            err.to_string(),
+            "the client took none of the response in time"
+        );
+        assert_eq!(started.elapsed(), T);
+        pinger.abort();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_reader_that_keeps_reading_is_not_stalled() {
+        let (client, mut peer) = tokio::io::duplex(64);
+        let mut io = Timed::new(client, IDLE, IDLE, T, false);
+        let reader = tokio::spawn(async move {
+            let mut total = 0;
+            let mut buf = [0u8; 16];
+            while total < 4096 {
+                tokio::time::sleep(T / 4).await;
+                total += peer.read(&mut buf).await.unwrap();
+            }
+        });
+        // 4 KiB at 16 bytes per T/4: far longer than T in all, never T without progress.
+        io.write_all(&[0u8; 4096]).await.unwrap();
+        reader.await.unwrap();
     }
 }

@@ -4,11 +4,12 @@
 use crate::common::cli::{Auth, ServeOptions, Tls};
 use crate::common::run::Served;
 use antrea_metrics::server::kube::{ApiServerConfig, KubeAuth};
-use antrea_metrics::server::{MetricsServer, StaticTokens, TlsSource};
+use antrea_metrics::server::{MetricsServer, SharedTls, StaticTokens, TlsSource};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -117,24 +118,47 @@ pub struct Server {
     ca_written: bool,
 }
 
+/// What the servers of one process (a fleet's Nodes) share instead of each loading its own:
+/// one TLS configuration (certificate, rustls config, session cache) and one token set.
+#[derive(Clone, Default)]
+pub struct SharedParts {
+    /// Replaces each server's own TLS settings.
+    pub tls: Option<SharedTls>,
+    /// Replaces each server's own `--token-file` reader.
+    pub tokens: Option<Arc<StaticTokens>>,
+}
+
+/// Where the certificate comes from, as `options` say.
+pub fn tls_source(options: &ServeOptions) -> TlsSource {
+    match &options.tls {
+        // The certificate covers localhost, 127.0.0.1 and ::1; a specific address given to
+        // --listen (a Pod IP) is added, so scrapers can verify it against the CA too.
+        Tls::SelfSigned { .. } => {
+            let ip = options.listen.ip();
+            if ip.is_unspecified() || ip.is_loopback() {
+                TlsSource::self_signed().into()
+            } else {
+                TlsSource::self_signed().with_ip(ip).into()
+            }
+        }
+        Tls::Files { cert, key } => TlsSource::files(cert, key).into(),
+    }
+}
+
 impl Server {
     /// Loads the certificate and token, binds `options.listen`, and writes the self-signed
     /// certificate's CA; serves `served` once run.
     pub async fn bind(options: &ServeOptions, served: Served) -> Result<Self, String> {
+        Self::bind_sharing(options, served, &SharedParts::default()).await
+    }
+
+    /// Like [`Server::bind`], with the parts in `shared` instead of its own.
+    pub async fn bind_sharing(
+        options: &ServeOptions,
+        served: Served,
+        shared: &SharedParts,
+    ) -> Result<Self, String> {
         let Served { families, registry } = served;
-        let tls: TlsSource = match &options.tls {
-            // The certificate covers localhost, 127.0.0.1 and ::1; a specific address given to
-            // --listen (a Pod IP) is added, so scrapers can verify it against the CA too.
-            Tls::SelfSigned { .. } => {
-                let ip = options.listen.ip();
-                if ip.is_unspecified() || ip.is_loopback() {
-                    TlsSource::self_signed().into()
-                } else {
-                    TlsSource::self_signed().with_ip(ip).into()
-                }
-            }
-            Tls::Files { cert, key } => TlsSource::files(cert, key).into(),
-        };
         let builder = MetricsServer::builder()
             .listen(options.listen)
             .exposition(families)
@@ -142,14 +166,18 @@ impl Server {
             // Antrea's API server takes hundreds of concurrent reads; the library's default of
             // 4 would answer `503` to a load test a real agent serves.
             .max_inflight_scrapes(64)
-            .openmetrics(options.openmetrics)
-            .tls(tls);
-        let builder = match &options.auth {
+            .openmetrics(options.openmetrics);
+        let builder = match &shared.tls {
+            Some(tls) => builder.shared_tls(tls.clone()),
+            None => builder.tls(tls_source(options)),
+        };
+        let builder = match (&options.auth, &shared.tokens) {
+            (Auth::TokenFile(_), Some(tokens)) => builder.authenticator(Arc::clone(tokens) as _),
             // Re-read at most every 10 s, so a rotated token file takes effect without a restart.
-            Auth::TokenFile(path) => {
+            (Auth::TokenFile(path), None) => {
                 builder.static_tokens(StaticTokens::from_file(path).map_err(|e| e.to_string())?)
             }
-            Auth::KubeInCluster | Auth::Kubeconfig(_) => {
+            (Auth::KubeInCluster | Auth::Kubeconfig(_), _) => {
                 let api = match &options.auth {
                     Auth::Kubeconfig(path) => ApiServerConfig::from_kubeconfig(path),
                     _ => ApiServerConfig::in_cluster(),

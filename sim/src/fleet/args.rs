@@ -84,6 +84,33 @@ pub fn listen_addrs(first: SocketAddr, count: u32) -> Result<Vec<SocketAddr>, St
         .collect())
 }
 
+/// The kernel's ephemeral port range, from which it picks the local port of every outgoing
+/// connection (Linux: `net.ipv4.ip_local_port_range`); `None` where it cannot be read.
+pub fn ephemeral_range() -> Option<(u16, u16)> {
+    let text = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;
+    let mut ports = text.split_whitespace().map(str::parse::<u16>);
+    match (ports.next(), ports.next()) {
+        (Some(Ok(low)), Some(Ok(high))) if low <= high => Some((low, high)),
+        _ => None,
+    }
+}
+
+/// A warning when the `count` ports from `first` overlap the ephemeral `range`: any outgoing
+/// connection on the machine (Prometheus' scrapes among them) may hold one of those ports, and
+/// the Node that should listen there then fails with "Address already in use".
+pub fn ephemeral_overlap(first: u16, count: u32, (low, high): (u16, u16)) -> Option<String> {
+    let last = u32::from(first) + count.max(1) - 1;
+    if first == 0 || last < u32::from(low) || u32::from(first) > u32::from(high) {
+        return None;
+    }
+    Some(format!(
+        "ports {first} to {last} overlap the kernel's ephemeral port range {low}-{high} \
+         (net.ipv4.ip_local_port_range), from which outgoing connections take their local \
+         port: a Node may fail to bind with \"Address already in use\". Start --listen below \
+         {low} (e.g. 127.0.0.1:20000) or above {high}"
+    ))
+}
+
 /// The name of Node `index` of `nodes`, zero-padded so that names sort like the ports.
 pub fn node_name(index: u32, nodes: u32) -> String {
     let width = nodes.saturating_sub(1).max(1).ilog10() as usize + 1;
@@ -130,6 +157,21 @@ mod tests {
         assert!(err.contains("65536"), "{err}");
         let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
         assert!(listen_addrs(any, 3).unwrap().iter().all(|a| a.port() == 0));
+    }
+
+    #[test]
+    fn ports_in_the_ephemeral_range_are_warned_about() {
+        let linux = (32768, 60999);
+        assert_eq!(ephemeral_overlap(20000, 5000, linux), None);
+        assert_eq!(ephemeral_overlap(20000, 12768, linux), None);
+        assert_eq!(ephemeral_overlap(61000, 4000, linux), None);
+        assert_eq!(ephemeral_overlap(0, 5000, linux), None);
+        let warning = ephemeral_overlap(20000, 12769, linux).unwrap();
+        assert!(warning.contains("20000 to 32768"), "{warning}");
+        assert!(warning.contains("below 32768"), "{warning}");
+        assert!(ephemeral_overlap(40000, 10, linux).is_some());
+        assert!(ephemeral_overlap(60999, 1, linux).is_some());
+        assert!(ephemeral_overlap(32000, 1000, linux).is_some());
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! One certificate for the whole fleet: every Node presents it, and one CA file verifies all.
 
 use crate::certs::{BoxError, TestCa};
-use crate::common::cli::Tls;
-use crate::common::serve::write_file;
+use crate::common::cli::{Auth, ServeOptions, Tls};
+use crate::common::serve::{tls_source, write_file, SharedParts};
+use antrea_metrics::server::{MetricsServer, StaticTokens};
+use std::sync::Arc;
 
 /// The certificate every Node serves. A generated one lives in a private temporary
 /// directory (the server re-reads certificate files when they change) removed at exit.
@@ -54,5 +56,23 @@ pub fn fleet_cert(tls: &Tls) -> Result<FleetCert, String> {
         tls: Tls::Files { cert, key },
         ca_written,
         _dir: Some(dir),
+    })
+}
+
+/// The TLS configuration and token set that `options` describe, prepared once for every Node.
+pub fn shared_parts(options: &ServeOptions) -> Result<SharedParts, String> {
+    let tls = MetricsServer::builder()
+        .tls(tls_source(options))
+        .prepare_tls()
+        .map_err(|e| e.to_string())?;
+    let tokens = match &options.auth {
+        Auth::TokenFile(path) => Some(Arc::new(
+            StaticTokens::from_file(path).map_err(|e| e.to_string())?,
+        )),
+        Auth::KubeInCluster | Auth::Kubeconfig(_) => None,
+    };
+    Ok(SharedParts {
+        tls: Some(tls),
+        tokens,
     })
 }

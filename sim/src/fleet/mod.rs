@@ -20,7 +20,7 @@ mod nodes;
 mod variety;
 
 use crate::agent::node::Node;
-use crate::common::cli::Auth;
+use crate::common::cli::{Auth, ServeOptions};
 use crate::common::run::{main_with, run_until_stopped, step_timer, Failure};
 use crate::common::serve::{banner, ensure_token_file, StopSignals};
 use args::FleetCli;
@@ -58,6 +58,11 @@ async fn run(cli: FleetCli) -> Result<(), Failure> {
         .map_err(Failure::Usage)?;
     let listeners = cli.nodes + u32::from(cli.controller);
     let mut addrs = args::listen_addrs(options.listen, listeners).map_err(Failure::Usage)?;
+    if let Some(warning) = args::ephemeral_range()
+        .and_then(|range| args::ephemeral_overlap(options.listen.port(), listeners, range))
+    {
+        tracing::warn!("{warning}");
+    }
     // The controller's port is the one after the last Node's.
     let controller_addr = if cli.controller { addrs.pop() } else { None };
     fds::check_open_files(fds::needed(listeners)).map_err(Failure::Usage)?;
@@ -67,9 +72,15 @@ async fn run(cli: FleetCli) -> Result<(), Failure> {
         ensure_token_file(path).map_err(Failure::Usage)?;
     }
     let cert = cert::fleet_cert(&options.tls).map_err(Failure::Usage)?;
+    let parts = cert::shared_parts(&ServeOptions {
+        tls: cert.tls.clone(),
+        ..options.clone()
+    })
+    .map_err(Failure::Usage)?;
     let shared = Shared {
         options: &options,
         tls: &cert.tls,
+        parts,
         base: cli.agent.node_config(seed),
         seed,
         profile: common.profile,

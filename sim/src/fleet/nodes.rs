@@ -3,7 +3,7 @@
 use crate::agent::node::{Node, NodeConfig};
 use crate::common::cli::{ServeOptions, Tls};
 use crate::common::run::{served, Failure, Served};
-use crate::common::serve::Server;
+use crate::common::serve::{Server, SharedParts};
 use crate::common::snapshot::StepLock;
 use crate::fleet::args::node_name;
 use crate::fleet::file_sd::{Component, Target};
@@ -37,6 +37,9 @@ pub struct Shared<'a> {
     pub options: &'a ServeOptions,
     /// The one certificate all Nodes serve.
     pub tls: &'a Tls,
+    /// Its TLS configuration and the token set, prepared once for every Node: a copy per Node
+    /// would cost each of them a rustls configuration, session cache and file reader.
+    pub parts: SharedParts,
     /// The agent flags' settings, which every Node varies around.
     pub base: NodeConfig,
     /// The fleet's seed.
@@ -62,7 +65,7 @@ impl Shared<'_> {
             tls: self.tls.clone(),
             openmetrics: self.options.openmetrics,
         };
-        Server::bind(&options, served)
+        Server::bind_sharing(&options, served, &self.parts)
             .await
             .map_err(|e| Failure::Usage(format!("{name}: {e}")))
     }
