@@ -7,7 +7,8 @@ use crate::error::CoreResult;
 use crate::proxy::ProxyHandles;
 use crate::registration::{metric_set, private, Families};
 use crate::{
-    ByLabel, Counter, EvictionReason, FlowOp, Gauge, Histogram, MeterId, OvsFlowCount, Pipeline,
+    Builder, ByLabel, Counter, EvictionReason, FlowOp, Gauge, Histogram, MeterId, OvsFlowCount,
+    Pipeline,
 };
 
 /// Every metric an Antrea agent process exposes, as typed handles.
@@ -44,9 +45,10 @@ pub struct AgentMetrics {
     pub egress_networkpolicy_rule_count: Gauge,
     /// Re-connections between the Flow Exporter and its collector.
     pub flow_collector_reconnection_count: Gauge,
-    /// Domain names evicted from the FQDN cache, by the limit reached (since v2.7).
+    /// Domain names evicted from the FQDN cache, by the limit reached (since v2.7.0, v2.6.3 and
+    /// v2.5.3, released the same day).
     pub fqdn_cache_eviction_count: ByLabel<EvictionReason, Counter>,
-    /// Domain names tracked for FQDN rules (since v2.7).
+    /// Domain names tracked for FQDN rules (since v2.7.0, v2.6.3 and v2.5.3).
     pub fqdn_cache_size: Gauge,
     /// Ingress NetworkPolicy rules on this Node.
     pub ingress_networkpolicy_rule_count: Gauge,
@@ -66,12 +68,36 @@ pub struct AgentMetrics {
     pub ovs_meter_packet_dropped_count: ByLabel<MeterId, Gauge>,
     /// Flows in all OVS tables.
     pub ovs_total_flow_count: Gauge,
-    /// Antrea Proxy, which runs inside the agent.
+    /// Antrea Proxy, which runs inside the agent. Without it
+    /// ([`Builder::antrea_proxy`](crate::Builder::antrea_proxy)`(false)`) these handles still
+    /// work but are exposed nowhere, as Antrea's proxy metric variables exist unregistered then.
     pub proxy: ProxyHandles,
+    antrea_proxy: bool,
     collector: ComponentCollector,
 }
 
 metric_set!(AgentMetrics);
+
+impl Builder<AgentMetrics> {
+    /// Whether the agent runs Antrea Proxy (default: yes, as Antrea, where `antreaProxy.enable`
+    /// and the `AntreaProxy` feature gate default to true). Without it, no `antrea_proxy_*`
+    /// family is registered or exposed: Antrea registers them only when it creates its proxier
+    /// (`NewProxyServer` calls `metrics.Register()`, v2.7.0 `pkg/agent/proxy/proxier.go`).
+    ///
+    /// ```
+    /// use antrea_metrics::{AgentMetrics, Exposition};
+    /// let agent = AgentMetrics::builder().antrea_proxy(false).build()?;
+    /// assert!(!agent.runs_antrea_proxy());
+    /// let mut out = Vec::new();
+    /// agent.encode(antrea_metrics::format::Format::Text, &mut out)?;
+    /// assert!(!String::from_utf8_lossy(&out).contains("antrea_proxy_"));
+    /// # Ok::<(), antrea_metrics::Error>(())
+    /// ```
+    pub fn antrea_proxy(mut self, enabled: bool) -> Self {
+        self.options.antrea_proxy = enabled;
+        self
+    }
+}
 
 impl private::Create for AgentMetrics {
     const COMPONENT: Component = Component::Agent;
@@ -98,13 +124,25 @@ impl private::Create for AgentMetrics {
                 .by_label(&cat::AGENT_OVS_FLOW_OPS_LATENCY_MILLISECONDS),
             ovs_meter_packet_dropped_count: f.by_label(&cat::AGENT_OVS_METER_PACKET_DROPPED_COUNT),
             ovs_total_flow_count: f.one(&cat::AGENT_OVS_TOTAL_FLOW_COUNT),
-            proxy: ProxyHandles::create(&mut f),
+            proxy: if f.options().antrea_proxy {
+                ProxyHandles::create(&mut f)
+            } else {
+                // Created apart and never collected: the handles work, nothing exposes them.
+                let options = f.options().clone();
+                ProxyHandles::create(&mut Families::new(&options, Component::Proxy.as_str()))
+            },
+            antrea_proxy: f.options().antrea_proxy,
             collector: f.finish()?,
         })
     }
 }
 
 impl AgentMetrics {
+    /// Whether the agent was built with Antrea Proxy, whose families it then exposes.
+    pub fn runs_antrea_proxy(&self) -> bool {
+        self.antrea_proxy
+    }
+
     /// Records that OVS (re)connected, as Antrea does on every OpenFlow connection: a 0 series
     /// of `antrea_agent_ovs_flow_count` for every table of `pipeline`, then
     /// `antrea_agent_ovs_total_flow_count` at 0. Antrea installs each table's default flows

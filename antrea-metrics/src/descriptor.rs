@@ -109,7 +109,9 @@ pub struct Descriptor {
     /// Antrea Proxy registers one series per IP family, told apart by the constant label
     /// `ip_family` (`v4`, `v6`).
     pub per_ip_family: bool,
-    /// The Antrea release that introduced it (`v0.x` for the earliest ones).
+    /// The Antrea release that introduced it (`v0.x` for the earliest ones), or the releases,
+    /// comma-separated, when several release lines shipped it the same day (the FQDN families:
+    /// `v2.5.3, v2.6.3, v2.7.0`).
     pub since: &'static str,
 }
 

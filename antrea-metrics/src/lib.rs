@@ -79,7 +79,7 @@ pub use metrics::{
     Counter, CounterMode, Gauge, Histogram, HistogramSnapshot, NativeConfig, NativeHistograms,
 };
 pub use node_ipam::{CidrSetMetrics, NodeIpamMetrics};
-pub use pipeline::{Pipeline, PipelineError};
+pub use pipeline::{AgentModes, IpStack, Pipeline, PipelineError, TrafficEncapMode};
 #[cfg(all(feature = "process", target_os = "linux"))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "process", target_os = "linux"))))]
 pub use process::register_process_metrics;

@@ -117,8 +117,10 @@ impl CidrSetMetrics {
         self.inner.usage.get(self.inner.cidr)
     }
 
-    /// `antrea_node_ipam_controller_cidrset_allocation_tries_per_request`: how many candidate
-    /// CIDRs one allocation tried (observe counts, not durations).
+    /// `antrea_node_ipam_controller_cidrset_allocation_tries_per_request`: how many taken
+    /// candidate CIDRs one allocation skipped before the free one it took, 0 when the first
+    /// candidate was free (Antrea's `AllocateNext` observes its loop index; observe counts, not
+    /// durations).
     pub fn allocation_tries_per_request(&self) -> &Histogram {
         self.inner.tries.get(self.inner.cidr)
     }

@@ -45,15 +45,98 @@ pub const ANTREA_DEFAULT_TABLES: [&str; 29] = [
     "Output",
 ];
 
+/// Antrea's `trafficEncapMode` (agent configuration), as far as it shapes the pipeline: the
+/// modes without encapsulation (`noEncap`, `networkPolicyOnly`) run no Egress (Antrea's
+/// `validateEgressConfig` turns it off unless the mode `SupportsEncap()`), so no `EgressMark`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TrafficEncapMode {
+    /// `encap` (the default): Pod traffic between Nodes is tunnelled.
+    #[default]
+    Encap,
+    /// `noEncap`: routed by the Node network.
+    NoEncap,
+    /// `hybrid`: tunnelled only between Nodes in different subnets.
+    Hybrid,
+    /// `networkPolicyOnly`: Antrea chained after another CNI, enforcing policies only.
+    NetworkPolicyOnly,
+}
+
+impl TrafficEncapMode {
+    /// Antrea's `SupportsEncap()`: whether Egress can run.
+    fn supports_encap(self) -> bool {
+        matches!(self, TrafficEncapMode::Encap | TrafficEncapMode::Hybrid)
+    }
+}
+
+/// The IP families an agent's Pods use (Antrea derives them from the Node's Pod CIDRs).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum IpStack {
+    /// IPv4 only (the default).
+    #[default]
+    Ipv4,
+    /// IPv6 only: no ARP tables, the `IPv6` table after `SpoofGuard`.
+    Ipv6,
+    /// Both: the ARP tables and the `IPv6` table.
+    DualStack,
+}
+
+/// The agent settings that change a default Linux agent's pipeline
+/// ([`Pipeline::antrea`]): encapsulation mode, IP families, and Antrea Proxy's `proxyAll`.
+/// The default is the default agent's ([`Pipeline::antrea_default`]).
+///
+/// ```
+/// use antrea_metrics::{AgentModes, IpStack, Pipeline, TableId, TrafficEncapMode};
+/// let modes = AgentModes::default()
+///     .traffic_encap_mode(TrafficEncapMode::NoEncap)
+///     .ip_stack(IpStack::DualStack)
+///     .proxy_all(true);
+/// let p = Pipeline::antrea(modes);
+/// assert_eq!(p.id("IPv6"), Some(TableId(5)));
+/// assert_eq!(p.id("NodePortMark"), Some(TableId(10)));
+/// assert_eq!(p.id("EgressMark"), None);
+/// assert_eq!(p.len(), 30);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct AgentModes {
+    encap: TrafficEncapMode,
+    ip_stack: IpStack,
+    proxy_all: bool,
+}
+
+impl AgentModes {
+    /// Antrea's `trafficEncapMode` (default `encap`).
+    pub fn traffic_encap_mode(mut self, mode: TrafficEncapMode) -> Self {
+        self.encap = mode;
+        self
+    }
+
+    /// The Pods' IP families (default IPv4 only).
+    pub fn ip_stack(mut self, stack: IpStack) -> Self {
+        self.ip_stack = stack;
+        self
+    }
+
+    /// Antrea Proxy's `proxyAll` (default off): NodePort traffic from the host too, through
+    /// the `NodePortMark` table after `PreRoutingClassifier`.
+    pub fn proxy_all(mut self, on: bool) -> Self {
+        self.proxy_all = on;
+        self
+    }
+}
+
 /// OVS numbers tables with a `uint8`.
 const MAX_TABLES: usize = u8::MAX as usize + 1;
 
 /// The realized tables of one agent, in pipeline order; ids are dense from 0, as Antrea
 /// assigns them.
 ///
-/// [`Pipeline::antrea_default`] is a default agent's; describe another feature set by adding
-/// the tables its features need where Antrea declares them, or removing those of a feature
-/// that is off:
+/// [`Pipeline::antrea_default`] is a default agent's; [`Pipeline::antrea`] (and its presets
+/// [`Pipeline::antrea_dual_stack`], [`Pipeline::antrea_no_encap`],
+/// [`Pipeline::antrea_network_policy_only`], [`Pipeline::antrea_proxy_all`]) an agent's in
+/// other encapsulation modes, IP families or with `proxyAll`. Describe another feature set by
+/// adding the tables its features need where Antrea declares them, or removing those of a
+/// feature that is off:
 ///
 /// ```
 /// use antrea_metrics::{Pipeline, TableId};
@@ -100,6 +183,54 @@ impl Pipeline {
                 .map(|t| Cow::Borrowed(*t))
                 .collect(),
         }
+    }
+
+    /// The pipeline of an agent with `modes` and otherwise default features: the tables
+    /// Antrea v2.7 realizes for them, in its order (`pkg/agent/openflow`: each feature's
+    /// required tables, ordered as `pipeline.go` declares them).
+    pub fn antrea(modes: AgentModes) -> Self {
+        let mut tables: Vec<&'static str> = ANTREA_DEFAULT_TABLES.to_vec();
+        let insert_after = |tables: &mut Vec<&'static str>, after: &str, table| {
+            let at = tables.iter().position(|t| *t == after).map_or(0, |i| i + 1);
+            tables.insert(at, table);
+        };
+        if modes.ip_stack != IpStack::Ipv4 {
+            insert_after(&mut tables, "SpoofGuard", "IPv6");
+        }
+        if modes.ip_stack == IpStack::Ipv6 {
+            tables.retain(|t| !matches!(*t, "ARPSpoofGuard" | "ARPResponder"));
+        }
+        if modes.proxy_all {
+            insert_after(&mut tables, "PreRoutingClassifier", "NodePortMark");
+        }
+        if !modes.encap.supports_encap() {
+            tables.retain(|t| *t != "EgressMark");
+        }
+        Pipeline {
+            tables: tables.into_iter().map(Cow::Borrowed).collect(),
+        }
+    }
+
+    /// A dual-stack agent's pipeline: the default one with the `IPv6` table after
+    /// `SpoofGuard` (30 tables).
+    pub fn antrea_dual_stack() -> Self {
+        Self::antrea(AgentModes::default().ip_stack(IpStack::DualStack))
+    }
+
+    /// A `noEncap` agent's pipeline: the default one without `EgressMark` (28 tables).
+    pub fn antrea_no_encap() -> Self {
+        Self::antrea(AgentModes::default().traffic_encap_mode(TrafficEncapMode::NoEncap))
+    }
+
+    /// A `networkPolicyOnly` agent's pipeline: the same tables as `noEncap`'s.
+    pub fn antrea_network_policy_only() -> Self {
+        Self::antrea(AgentModes::default().traffic_encap_mode(TrafficEncapMode::NetworkPolicyOnly))
+    }
+
+    /// The pipeline of an agent with `proxyAll`: the default one with `NodePortMark` after
+    /// `PreRoutingClassifier` (30 tables).
+    pub fn antrea_proxy_all() -> Self {
+        Self::antrea(AgentModes::default().proxy_all(true))
     }
 
     /// A pipeline of `tables` in this order, numbered from 0.

@@ -14,8 +14,12 @@ use crate::{Profile, Unit};
 pub fn reference_markdown() -> String {
     let mut md = String::from(
         "# Metrics reference\n\n\
-         Every metric Antrea defines, as `antrea-metrics` exposes it (Antrea v2.7; `since` is the \
-         Antrea release that added it). Generated from the catalogue by \
+         Every metric Antrea registers, as `antrea-metrics` exposes it: the 34 families Antrea \
+         v2.7 registers, of the 36 its three metric files define \
+         (`antrea_controller_eg_status_updates` and `antrea_controller_eip_status_updates` are \
+         defined but never registered, so never exposed). `since` is the Antrea release that \
+         added the family, or the releases of several lines that shipped it the same day. \
+         Generated from the catalogue by \
          `scripts/regenerate.sh` (the `metrics-reference` example); a test fails when this file \
          is stale.\n\n",
     );

@@ -123,6 +123,8 @@ pub(crate) struct Options {
     pub(crate) native: NativeHistograms,
     /// Only the controller reads it.
     pub(crate) node_ipam: bool,
+    /// Only the agent reads it.
+    pub(crate) antrea_proxy: bool,
 }
 
 impl Options {
@@ -133,6 +135,7 @@ impl Options {
             counters: CounterMode::Plain,
             native: NativeHistograms::none(),
             node_ipam: false,
+            antrea_proxy: true,
         }
     }
 }

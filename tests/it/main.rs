@@ -6,6 +6,7 @@
 //! `scripts/test.sh` installs them and runs these with `--include-ignored`.
 //! Tests that must not share their process with others are in `tests/alone/`.
 
+mod antrea_edge_cases;
 mod downstream;
 mod e2e_native_histograms;
 mod e2e_prometheus;

@@ -78,7 +78,7 @@ pub const AGENT_FQDN_CACHE_EVICTION_COUNT: Def<Counter, EvictionReason> = Def::s
 )
 .labels::<EvictionReason>()
 .startup_all()
-.since("v2.7.0");
+.since("v2.5.3, v2.6.3, v2.7.0");
 
 /// `antrea_agent_fqdn_cache_size`.
 pub const AGENT_FQDN_CACHE_SIZE: Def<Gauge> = Def::scalar(
@@ -87,7 +87,7 @@ pub const AGENT_FQDN_CACHE_SIZE: Def<Gauge> = Def::scalar(
     Stability::Alpha,
     "Number of domain names which the Antrea Agent tracks for the FQDN rules of the NetworkPolicies applied to local Pods.",
 )
-.since("v2.7.0");
+.since("v2.5.3, v2.6.3, v2.7.0");
 
 /// `antrea_agent_ingress_networkpolicy_rule_count`.
 pub const AGENT_INGRESS_NETWORKPOLICY_RULE_COUNT: Def<Gauge> = Def::scalar(

@@ -178,6 +178,30 @@ mod tests {
         assert!(text.contains("clusterCIDR=\"10.244.0.0/16\""));
     }
 
+    /// Antrea's `AllocateNext` (v2.7.0 third_party/ipam/nodeipam/ipam/cidrset/cidr_set.go:
+    /// 158-171) observes its loop index: the taken candidates it skipped, 0 for a free one.
+    #[test]
+    fn tries_count_the_taken_candidates_skipped() {
+        let m = ControllerMetrics::builder()
+            .node_ipam(true)
+            .build()
+            .unwrap();
+        let ipam = m.node_ipam.as_ref().unwrap();
+        let mut set = NodeIpam::new(ipam, config("10.0.0.0/24", 26, 0)).unwrap();
+        for _ in 0..4 {
+            assert!(set.allocate());
+        }
+        // Full; the next candidate is 0 again. Free the third: two taken ones are skipped.
+        set.used[2] = false;
+        set.allocated -= 1;
+        assert!(set.allocate());
+        let tries = ipam.cidr_set("10.0.0.0/24".parse().unwrap());
+        let snap = tries.allocation_tries_per_request().snapshot();
+        // Buckets 1, 5, 25, 125, 625: four 0s and one 2.
+        assert_eq!((snap.count(), snap.sum), (5, 2.0));
+        assert_eq!(snap.cumulative[..2], [4, 5]);
+    }
+
     #[test]
     fn a_full_set_refuses_nodes() {
         let m = ControllerMetrics::builder()
