@@ -53,7 +53,7 @@ fn every_spec_entry_matches_its_descriptor() {
             .unwrap_or_default();
         assert_eq!(d.buckets, buckets, "{name} buckets");
         // The spec names one release; a family that several release lines shipped the same
-        // day lists them all (tests/antrea_edge_cases.rs checks those against Antrea's tags).
+        // day lists them all (tests/it/antrea_edge_cases.rs checks those against Antrea's tags).
         let since = m["since"].as_str().expect("since");
         assert!(
             d.since == since || d.since.split(", ").any(|r| r == since),
