@@ -85,6 +85,7 @@ impl Stability {
 
 /// One metric family, with every fact needed to register and expose it exactly as Antrea does.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Descriptor {
     /// The full metric name.
     pub name: &'static str,
@@ -117,6 +118,7 @@ pub struct Descriptor {
 
 /// How a family appears on the wire for one [`Profile`].
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Exposed {
     /// The exposed name.
     pub name: &'static str,

@@ -43,7 +43,10 @@ pub enum MetricsError {
         /// The format asked for.
         format: &'static str,
     },
-    /// Invalid native histogram settings.
-    #[error("invalid native histogram settings: {0}")]
-    NativeHistogram(String),
+    /// A native histogram bucket factor that is not a number above 1.
+    #[error("invalid native histogram bucket factor {factor}: it must be a number above 1 (1.1 is a good start)")]
+    BucketFactor {
+        /// The factor given.
+        factor: f64,
+    },
 }

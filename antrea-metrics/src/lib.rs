@@ -60,32 +60,42 @@ pub mod server;
 mod store;
 mod umbrella;
 
+// What users need, at the root so that one `use antrea_metrics::{..}` line serves a component:
+// the metric sets and their builder (what a component registers and updates).
 pub use agent::AgentMetrics;
-pub use catalogue::{Descriptor, CATALOGUE};
-pub use cidr::{CidrError, ClusterCidr};
-pub use collector::ComponentCollector;
 pub use controller::ControllerMetrics;
-pub use def::{Def, Kind};
-pub use descriptor::{Component, Exposed, MetricType, Stability, Unit};
-pub use error::MetricsError;
-pub use exposition::Exposition;
+pub use node_ipam::{CidrSetMetrics, NodeIpamMetrics};
+pub use proxy::{ProxyFamilyMetrics, ProxyHandles, ProxyMetrics};
+pub use registration::{Builder, MetricSet};
+// Antrea's OVS pipeline, which `AgentMetrics::ovs_connected` takes.
+pub use pipeline::{AgentModes, IpStack, Pipeline, PipelineError, TrafficEncapMode};
+// The handles those sets hold, and the types their fields are spelled with.
 pub use flow_table::OvsFlowCount;
 pub use labeled::ByLabel;
+pub use metrics::{
+    Counter, CounterMode, Gauge, Histogram, HistogramSnapshot, NativeConfig, NativeHistograms,
+};
+// The label values handles are selected by, and the label-set traits that type them.
+pub use cidr::{CidrError, ClusterCidr};
 pub use labels::{
     ClosedLabelSet, EvictionReason, FlowOp, IpFamily, LabelSet, LabelValue, MeterId, TableId,
     TableLabels,
 };
-pub use metrics::{
-    Counter, CounterMode, Gauge, Histogram, HistogramSnapshot, NativeConfig, NativeHistograms,
-};
-pub use node_ipam::{CidrSetMetrics, NodeIpamMetrics};
-pub use pipeline::{AgentModes, IpStack, Pipeline, PipelineError, TrafficEncapMode};
+// The declarations and their facts, which docs, conformance tests and dashboards read.
+pub use catalogue::{Descriptor, CATALOGUE};
+pub use def::{Def, Kind};
+pub use descriptor::{Component, Exposed, MetricType, Stability, Unit};
+pub use profile::{Change, Override, Profile};
+pub use reference::reference_markdown;
+// Serving: what a `/metrics` endpoint writes, and the collector to register elsewhere.
+pub use collector::ComponentCollector;
+pub use exposition::Exposition;
+// Errors: the core's, and the umbrella that `?` converts every layer's into.
+pub use error::MetricsError;
 #[cfg(all(feature = "process", target_os = "linux"))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "process", target_os = "linux"))))]
 pub use process::register_process_metrics;
-pub use profile::{Change, Override, Profile};
+/// The `prometheus` crate this one registers into: its `Registry` is in our signatures, so a
+/// user names the same version through this re-export.
 pub use prometheus;
-pub use proxy::{ProxyFamilyMetrics, ProxyHandles, ProxyMetrics};
-pub use reference::reference_markdown;
-pub use registration::{Builder, MetricSet};
 pub use umbrella::{Error, Result};

@@ -13,12 +13,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 // build without broken links.
 #[cfg_attr(
     feature = "server",
-    doc = "the server's [`BuildError`](crate::server::BuildError) and \
-           [`ServeError`](crate::server::ServeError),"
+    doc = "the server's [`BuildError`](crate::server::BuildError),"
 )]
 #[cfg_attr(
     not(feature = "server"),
-    doc = "the server's `BuildError` and `ServeError` (feature `server`),"
+    doc = "the server's `BuildError` (feature `server`),"
 )]
 #[cfg_attr(
     feature = "kube-auth",
@@ -42,11 +41,6 @@ pub enum Error {
     #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
     #[error(transparent)]
     Build(#[from] crate::server::BuildError),
-    /// The server failed while serving.
-    #[cfg(feature = "server")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
-    #[error(transparent)]
-    Serve(#[from] crate::server::ServeError),
     /// The Kubernetes API server settings or the review client could not be made.
     #[cfg(feature = "kube-auth")]
     #[cfg_attr(docsrs, doc(cfg(feature = "kube-auth")))]

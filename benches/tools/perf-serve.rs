@@ -121,6 +121,6 @@ async fn run() -> Result<(), BoxError> {
         "perf-serve: serving https://{}/metrics",
         server.local_addr()
     );
-    server.serve(stop).await?;
+    server.serve(stop).await;
     Ok(())
 }

@@ -158,7 +158,7 @@ async fn graceful_shutdown_finishes_the_inflight_scrape_and_refuses_new_connecti
     let resp = tokio::time::timeout(Duration::from_secs(5), scrape).await???;
     assert_eq!(resp.status, 200);
     assert!(resp.text().contains("gated_total 1"));
-    tokio::time::timeout(Duration::from_secs(5), serving).await???;
+    tokio::time::timeout(Duration::from_secs(5), serving).await??;
     Ok(())
 }
 
@@ -171,7 +171,7 @@ async fn shutdown_gives_up_on_a_stuck_connection_after_the_deadline() -> Result<
     let scrape = tokio::spawn(client::get_with_token(addr, config, "/metrics", TOKEN));
     handle.wait_entered().await?;
     let started = Instant::now();
-    tokio::time::timeout(Duration::from_secs(3), server.signal()).await???;
+    tokio::time::timeout(Duration::from_secs(3), server.signal()).await??;
     assert!(
         started.elapsed() >= Duration::from_millis(250),
         "{:?}",

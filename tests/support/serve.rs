@@ -44,7 +44,7 @@ pub struct Running {
     /// The self-signed CA, if any.
     pub ca_pem: Option<String>,
     stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<Result<(), antrea_metrics::server::ServeError>>,
+    task: JoinHandle<()>,
 }
 
 impl Running {
@@ -71,7 +71,7 @@ impl Running {
     }
 
     /// Signals shutdown without waiting; returns the task to await.
-    pub fn signal(mut self) -> JoinHandle<Result<(), antrea_metrics::server::ServeError>> {
+    pub fn signal(mut self) -> JoinHandle<()> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -81,7 +81,7 @@ impl Running {
     /// Signals shutdown and waits (bounded) for `serve` to return.
     pub async fn stop(self) -> Result<(), BoxError> {
         let task = self.signal();
-        tokio::time::timeout(Duration::from_secs(10), task).await???;
+        tokio::time::timeout(Duration::from_secs(10), task).await??;
         Ok(())
     }
 }

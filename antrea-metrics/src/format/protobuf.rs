@@ -38,15 +38,30 @@ impl Prepared {
 
 /// Buffers reused across the families of one scrape, so that encoding allocates a few
 /// buffers per scrape rather than a message per series.
-#[derive(Default)]
 pub(crate) struct Scratch {
+    /// The family being written, before its length is known.
     family: Vec<u8>,
-    metric: Vec<u8>,
+    /// A histogram's message, before its length is known.
     inner: Vec<u8>,
 }
 
+impl Default for Scratch {
+    fn default() -> Self {
+        // Room for most families and histograms, so few scrapes grow them.
+        Scratch {
+            family: Vec::with_capacity(16 * 1024),
+            inner: Vec::with_capacity(1024),
+        }
+    }
+}
+
+/// A counter's or gauge's value message: one `double` field (key and 8 bytes).
+const SCALAR_LEN: usize = 9;
+
 /// Appends one family as a length-delimited `MetricFamily`, written straight from its series,
 /// native buckets included; nothing when its profile does not expose it or it has no series.
+/// Each `Metric` is written in place, its length computed first; only a histogram's message
+/// and the family (whose lengths come before them) go through a buffer.
 pub(crate) fn write_family(
     out: &mut Vec<u8>,
     scratch: &mut Scratch,
@@ -57,43 +72,49 @@ pub(crate) fn write_family(
     if head.name().is_none() {
         return;
     }
-    let Scratch {
-        family: f,
-        metric: m,
-        inner,
-    } = scratch;
+    let Scratch { family: f, inner } = scratch;
     f.clear();
     f.extend_from_slice(&prep.fields);
     let count = family.visit(&mut |s| {
-        m.clear();
-        for (name, value) in head.label_names.iter().zip(s.values.iter()) {
-            let (name, value) = (name.as_bytes(), value.as_bytes());
-            let len = 2 + wire::varint_len(name.len() as u64) + name.len();
-            wire::key(m, 1, WireType::Delimited);
-            wire::varint(
-                m,
-                (len + wire::varint_len(value.len() as u64) + value.len()) as u64,
-            );
-            wire::bytes(m, 1, name);
-            wire::bytes(m, 2, value);
-        }
-        inner.clear();
-        let field = match s.value {
-            Value::Counter(n) => {
-                wire::double(inner, 1, n as f64);
-                COUNTER_FIELD
-            }
-            Value::Gauge(v) => {
-                wire::double(inner, 1, v);
-                GAUGE_FIELD
-            }
+        let pairs = head.label_names.iter().zip(s.values.iter());
+        let pair_len = |name: &[u8], value: &[u8]| {
+            2 + wire::varint_len(name.len() as u64)
+                + name.len()
+                + wire::varint_len(value.len() as u64)
+                + value.len()
+        };
+        let labels_len: usize = (pairs.clone())
+            .map(|(n, v)| {
+                let len = pair_len(n.as_bytes(), v.as_bytes());
+                1 + wire::varint_len(len as u64) + len
+            })
+            .sum();
+        let (field, value_len) = match s.value {
+            Value::Counter(_) => (COUNTER_FIELD, SCALAR_LEN),
+            Value::Gauge(_) => (GAUGE_FIELD, SCALAR_LEN),
             Value::Histogram(h) => {
+                inner.clear();
                 histogram(inner, h);
-                HISTOGRAM_FIELD
+                (HISTOGRAM_FIELD, inner.len())
             }
         };
-        wire::bytes(m, field, inner);
-        wire::bytes(f, 4, m);
+        let metric_len = labels_len + 1 + wire::varint_len(value_len as u64) + value_len;
+        wire::key(f, 4, WireType::Delimited);
+        wire::varint(f, metric_len as u64);
+        for (name, value) in pairs {
+            let (name, value) = (name.as_bytes(), value.as_bytes());
+            wire::key(f, 1, WireType::Delimited);
+            wire::varint(f, pair_len(name, value) as u64);
+            wire::bytes(f, 1, name);
+            wire::bytes(f, 2, value);
+        }
+        wire::key(f, field, WireType::Delimited);
+        wire::varint(f, value_len as u64);
+        match s.value {
+            Value::Counter(n) => wire::double(f, 1, n as f64),
+            Value::Gauge(v) => wire::double(f, 1, v),
+            Value::Histogram(_) => f.extend_from_slice(inner),
+        }
     });
     if count > 0 {
         wire::varint(out, f.len() as u64);

@@ -77,12 +77,12 @@ impl NativeConfig {
     /// a few ulp of a schema's own.
     ///
     /// # Errors
-    /// [`MetricsError::NativeHistogram`] when the factor is not a number above 1.
+    /// [`MetricsError::BucketFactor`] when the factor is not a number above 1.
     pub fn new(bucket_factor: f64) -> CoreResult<Self> {
         if bucket_factor.is_nan() || bucket_factor <= 1.0 {
-            return Err(MetricsError::NativeHistogram(format!(
-                "the bucket factor must be a number above 1 (1.1 is a good start), not {bucket_factor}"
-            )));
+            return Err(MetricsError::BucketFactor {
+                factor: bucket_factor,
+            });
         }
         let schema = SCHEMA_FACTORS
             .iter()

@@ -102,7 +102,8 @@ impl MetricsServerBuilder {
     ///     .build()
     ///     .await?;
     /// agent.ovs_flow_ops_count.get(FlowOp::Add).inc();
-    /// Ok(server.serve(std::future::pending()).await?)
+    /// server.serve(std::future::pending()).await;
+    /// Ok(())
     /// # }
     /// ```
     #[must_use]

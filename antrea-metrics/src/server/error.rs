@@ -149,12 +149,11 @@ pub enum BuildError {
     },
 }
 
-/// What can fail while the server serves. None of these ends
+/// What can fail while the server serves, for its log. None of these ends
 /// [`serve`](super::MetricsServer::serve): the scrape concerned is answered `500` and the
 /// error logged.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ServeError {
+pub(crate) enum ServeError {
     /// Compressing a scrape response failed.
     #[error(
         "gzip-compressing the metrics failed: {source} (lower the gzip level or disable gzip)"

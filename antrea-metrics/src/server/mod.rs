@@ -15,7 +15,8 @@
 //!     .await?;
 //! println!("serving on https://{}", server.local_addr());
 //! // Serve until the shutdown future resolves (e.g. on SIGTERM).
-//! Ok(server.serve(std::future::pending()).await?)
+//! server.serve(std::future::pending()).await;
+//! Ok(())
 //! # }
 //! ```
 //!
@@ -57,7 +58,8 @@ pub use auth::{
 };
 pub use builder::MetricsServerBuilder;
 pub use cert::{CertFiles, SelfSigned, TlsSource, DEFAULT_CERT_RELOAD_INTERVAL};
-pub use error::{BuildError, ServeError};
+pub use error::BuildError;
+pub(crate) use error::ServeError;
 pub use rustls;
 pub use shared_tls::SharedTls;
 pub use tls::{supported_cipher_suites, TlsVersion};
@@ -117,9 +119,10 @@ impl MetricsServer {
     /// lets in-flight requests finish for up to the shutdown timeout, closes the connections
     /// still open, and returns.
     ///
-    /// # Errors
-    /// None today; the `Result` leaves room for fatal listener failures.
-    pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
+    ///
+    /// Nothing that happens while serving ends it: a scrape that fails is answered `500` and
+    /// logged, a connection that fails is closed.
+    pub async fn serve(self, shutdown: impl Future<Output = ()>) {
         use hyper_util::rt::{TokioExecutor, TokioTimer};
         use hyper_util::server::conn::auto;
         use hyper_util::server::graceful::GracefulShutdown;
@@ -204,7 +207,6 @@ impl MetricsServer {
                 tasks.abort_all();
             }
         }
-        Ok(())
     }
 }
 

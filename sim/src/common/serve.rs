@@ -223,7 +223,8 @@ impl Server {
             // An error means the sender is gone, which also means stop.
             let _ = stop.wait_for(|s| *s).await;
         };
-        self.server.serve(stopped).await.map_err(|e| e.to_string())
+        self.server.serve(stopped).await;
+        Ok(())
     }
 }
 

@@ -19,7 +19,8 @@
 //!     .anonymous(true)
 //!     .build()
 //!     .await?;
-//! Ok(server.serve(std::future::pending()).await?)
+//! server.serve(std::future::pending()).await;
+//! Ok(())
 //! # }
 //! ```
 //!
