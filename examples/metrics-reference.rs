@@ -1,5 +1,5 @@
-//! Prints the metrics reference that `docs/metrics.md` holds:
-//! `cargo run --example metrics-reference > docs/metrics.md`.
+//! Prints the metrics reference that `docs/metrics.md` holds, generated from the catalogue;
+//! `scripts/regenerate.sh` writes it there (with the other files the tests compare).
 
 use std::io::Write;
 use std::process::ExitCode;

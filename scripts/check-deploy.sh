@@ -17,10 +17,10 @@
 #      and deploy/grafana/antrea-dashboard-native.json's PromQL parses and uses only native
 #      histogram queries of known histogram families
 #   6. kubernetes-validate --strict on every manifest in deploy/kubernetes/
-#   7. shellcheck on this script and install-test-deps.sh, if shellcheck is installed (skipped otherwise)
+#   7. shellcheck on every shell script of the project (scripts/, .ci/run, benches/*.sh)
 # Prints one line per check and a closing "N passed, M failed"; exits non-zero on any failure.
 #
-# Needs promtool, openssl and kubernetes-validate: scripts/install-test-deps.sh installs them.
+# Needs promtool, openssl, shellcheck and kubernetes-validate: scripts/install-test-deps.sh installs them.
 # Environment: TEST_VENV (default <repo>/target/test-venv), K8S_VERSION (default 1.30.0).
 set -euo pipefail
 
@@ -33,6 +33,7 @@ die() { printf 'check-deploy: ERROR: %s\n' "$*" >&2; exit 2; }
 
 command -v promtool >/dev/null 2>&1 || die "promtool not found; run scripts/install-test-deps.sh as root"
 command -v openssl >/dev/null 2>&1 || die "openssl not found; run scripts/install-test-deps.sh as root"
+command -v shellcheck >/dev/null 2>&1 || die "shellcheck not found; run scripts/install-test-deps.sh as root"
 [[ -x "$venv/bin/kubernetes-validate" ]] || die "$venv/bin/kubernetes-validate not found; run scripts/install-test-deps.sh"
 [[ -f "$spec" ]] || die "metric spec $spec not found"
 py="$venv/bin/python"
@@ -413,13 +414,9 @@ for manifest in "${manifests[@]}"; do
         "$venv/bin/kubernetes-validate" --strict --quiet -k "$k8s_version" "$manifest"
 done
 
-# --- 7. the scripts themselves, when shellcheck is installed (it is optional) -------------------
-if command -v shellcheck >/dev/null 2>&1; then
-    run_check "shellcheck scripts/install-test-deps.sh scripts/check-deploy.sh" \
-        shellcheck "$repo/scripts/install-test-deps.sh" "$repo/scripts/check-deploy.sh"
-else
-    printf 'check-deploy: SKIP shellcheck (not installed)\n'
-fi
+# --- 7. the project's shell scripts --------------------------------------------------------------
+mapfile -t scripts < <(cd "$repo" && ls scripts/*.sh .ci/run benches/*.sh)
+run_check "shellcheck ${scripts[*]}" shellcheck "${scripts[@]/#/$repo/}"
 
 # --- summary --------------------------------------------------------------------------------------
 if ((failed > 0)); then

@@ -5,7 +5,7 @@
 #     package's own service is NOT used: tests start their own prometheus on 127.0.0.1 with a
 #     temporary storage directory. When this script installs the package, it keeps the
 #     package from starting its service (policy-rc.d) and, on a host running systemd, disables it.
-#   - curl, openssl, python3 with venv.
+#   - curl, openssl, python3 with venv, and shellcheck (scripts/check-deploy.sh lints the scripts with it).
 #   - the PyPI packages kubernetes-validate and prometheus_client (whose OpenMetrics parser
 #     checks our OpenMetrics exposition), in a virtualenv (default: target/test-venv).
 #
@@ -19,7 +19,7 @@ set -euo pipefail
 
 KUBERNETES_VALIDATE_VERSION="1.37.0"
 PROMETHEUS_CLIENT_VERSION="0.21.1"
-APT_PACKAGES=(prometheus curl openssl ca-certificates python3 python3-venv)
+APT_PACKAGES=(prometheus curl openssl ca-certificates python3 python3-venv shellcheck)
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${TEST_VENV:-${repo_root}/target/test-venv}"

@@ -20,7 +20,7 @@ pub fn reference_markdown() -> String {
          defined but never registered, so never exposed). `since` is the Antrea release that \
          added the family, or the releases of several lines that shipped it the same day. \
          Generated from the catalogue by \
-         `cargo run --example metrics-reference > docs/metrics.md`; a test fails when this file \
+         `scripts/regenerate.sh` (the `metrics-reference` example); a test fails when this file \
          is stale.\n\n",
     );
     table(&mut md, CATALOGUE);

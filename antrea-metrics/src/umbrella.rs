@@ -8,10 +8,28 @@ use crate::error::MetricsError;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Any of the crate's errors, for programs that handle them alike (`?` converts each layer's
-/// error into it): the core's [`MetricsError`], the server's
-/// [`BuildError`](crate::server::BuildError), and the Kubernetes layer's [`ConfigError`](crate::server::kube::ConfigError) and
-/// [`KubeError`](crate::server::kube::KubeError). Each layer's functions return their own
-/// type; this one only wraps them, with the same message and source.
+/// error into it): the core's [`MetricsError`],
+// Links only to what the documented features contain, so that the docs of every feature set
+// build without broken links.
+#[cfg_attr(
+    feature = "server",
+    doc = "the server's [`BuildError`](crate::server::BuildError),"
+)]
+#[cfg_attr(
+    not(feature = "server"),
+    doc = "the server's `BuildError` (feature `server`),"
+)]
+#[cfg_attr(
+    feature = "kube-auth",
+    doc = "and the Kubernetes layer's [`ConfigError`](crate::server::kube::ConfigError) and \
+           [`KubeError`](crate::server::kube::KubeError)."
+)]
+#[cfg_attr(
+    not(feature = "kube-auth"),
+    doc = "and the Kubernetes layer's `ConfigError` and `KubeError` (feature `kube-auth`)."
+)]
+/// Each layer's functions return their own type; this one only wraps them, with the same
+/// message and source.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

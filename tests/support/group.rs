@@ -117,23 +117,16 @@ impl Group {
         }
     }
 
-    /// Stops the whole group: SIGTERM, then SIGKILL to whatever is left after 5 s.
+    /// Sends SIGINT to the whole group, as Ctrl-C in a terminal does to the foreground job.
+    pub fn interrupt(&self) {
+        let group = rustix::process::Pid::from_child(&self.child);
+        let _ = rustix::process::kill_process_group(group, rustix::process::Signal::INT);
+    }
+
+    /// Stops the whole group: SIGTERM, then SIGKILL to whatever is left after
+    /// [`crate::stop::GRACE`].
     pub fn kill(&mut self) {
-        let group = format!("-{}", self.child.id());
-        let signal = |sig: &str| {
-            let _ = Command::new("kill")
-                .args([sig, "--", &group])
-                .stderr(Stdio::null())
-                .status();
-        };
-        signal("-TERM");
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        // Background members may outlive the leader; the group id stays theirs.
-        signal("-KILL");
-        let _ = self.child.wait();
+        crate::stop::terminate_group(&mut self.child);
     }
 }
 

@@ -27,7 +27,8 @@ pub fn binary() -> Result<PathBuf, BoxError> {
         })
 }
 
-/// A Prometheus server started for a test, killed when dropped.
+/// A Prometheus server started for a test, stopped with SIGTERM when dropped (it closes its
+/// storage; SIGKILL only after [`crate::stop::GRACE`]).
 pub struct Prometheus {
     child: Child,
     /// Where its HTTP API listens.
@@ -163,8 +164,7 @@ impl Prometheus {
 
 impl Drop for Prometheus {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        crate::stop::terminate(&mut self.child);
     }
 }
 

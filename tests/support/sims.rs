@@ -18,9 +18,9 @@ pub const START_TIMEOUT: Duration = Duration::from_secs(60);
 /// Builds the simulator examples once per test process, with the profile the tests were built
 /// with, and returns the directory holding them.
 ///
-/// Examples are not built as binaries by `cargo test` (with `test = true` they are built as
-/// test harnesses), and `CARGO_BIN_EXE_*` exists only for `[[bin]]` targets; so this runs the
-/// same cargo that runs the tests. Cargo releases its build lock before running test binaries.
+/// `CARGO_BIN_EXE_*` exists only for `[[bin]]` targets, not examples; so this runs the same
+/// cargo that runs the tests (`cargo test` has built the examples already, so this usually
+/// only checks that they are fresh). Cargo releases its build lock before running test binaries.
 pub fn examples_dir() -> Result<&'static Path, String> {
     static DIR: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     DIR.get_or_init(build_examples)
@@ -47,8 +47,7 @@ fn build_examples() -> Result<PathBuf, String> {
             break status;
         }
         if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
+            crate::stop::terminate(&mut child);
             return Err(format!(
                 "building the simulators took over {BUILD_TIMEOUT:?}"
             ));
@@ -67,7 +66,8 @@ fn build_examples() -> Result<PathBuf, String> {
     Ok(profile_dir.join("examples"))
 }
 
-/// A running simulator, killed when dropped.
+/// A running simulator, stopped with SIGTERM when dropped (SIGKILL only if it has not exited
+/// within [`crate::stop::GRACE`]), so that it removes its temporary files.
 pub struct Sim {
     child: Child,
     /// The address it serves on.
@@ -179,8 +179,7 @@ impl Sim {
 
 impl Drop for Sim {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        crate::stop::terminate(&mut self.child);
     }
 }
 
@@ -193,16 +192,20 @@ fn url_addr(line: &str) -> Option<SocketAddr> {
     hostport.parse().ok()
 }
 
-/// A fresh directory under the system temp dir, removed when dropped.
+/// A fresh directory under the system temp dir that only its owner may enter (mode 0700),
+/// removed when dropped.
 pub struct TempDir(PathBuf);
 
 impl TempDir {
-    /// Creates `<tmp>/<prefix>-<pid>-<n>`.
+    /// Creates `<tmp>/<prefix>-<pid>-<n>` (an error if it exists).
     pub fn new(prefix: &str) -> Result<TempDir, String> {
         static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let path = std::env::temp_dir().join(format!("{prefix}-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        // Only its owner may enter it: simulators write their token and CA in it.
+        std::os::unix::fs::DirBuilderExt::mode(&mut std::fs::DirBuilder::new(), 0o700)
+            .create(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(TempDir(path))
     }
 

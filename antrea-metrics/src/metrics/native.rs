@@ -25,7 +25,7 @@ const WINDOW_EXP: i32 = 32;
 /// `-floor(log2(log2(factor)))` with Go's `math.Log2`, which is not correctly rounded, so its
 /// switch points sit up to 16 ulp from `2^(2^-schema)` (the double nearest `2^(1/32)` gets
 /// schema 5, not 6); these are its switch points, found by evaluating its computation on
-/// every double near each `2^(2^-schema)` and checked by `tests/native_reference.rs`.
+/// every double near each `2^(2^-schema)` and checked by `tests/it/native_reference.rs`.
 const SCHEMA_FACTORS: [(f64, i32); 12] = [
     (f64::from_bits(0x3ff0_163d_a9fb_3336), 7),
     (f64::from_bits(0x3ff0_2c9a_3e77_8061), 6),

@@ -4,7 +4,7 @@
 //! model/histogram/generic.go) and the other clients all use these same numbers, rather than
 //! computing `2^(j/2^schema - 1)`, which misses some of them by 1 to 4 ulp: a value exactly on
 //! a boundary must land in the same bucket everywhere. Checked value by value
-//! against client_golang v1.24 by `tests/native_reference.rs`.
+//! against client_golang v1.24 by `tests/it/native_reference.rs`.
 
 /// `BOUNDS[schema]`: the bucket boundaries within one power of two, as fractions in `[0.5, 1)`
 /// of the power of two above them (`frexp`'s fraction), ascending, `2^schema` of them; each

@@ -67,7 +67,7 @@ pub enum BuildError {
     #[error("the static tokens file {0} holds no token (write one token per line)")]
     NoTokens(PathBuf),
     /// A file the server needs could not be read.
-    #[error("reading the {field} file {path} failed: {source} (check that the path exists and is readable)")]
+    #[error("reading the {field} file {path} failed: {source} ({})", read_hint(.source))]
     ReadFile {
         /// Which setting named the file (e.g. `tls cert`, `static tokens`).
         field: &'static str,
@@ -167,3 +167,13 @@ pub(crate) enum ServeError {
 
 /// Result of building the server or one of its settings.
 pub(crate) type BuildResult<T> = Result<T, BuildError>;
+
+/// What to do about a file that could not be read, from what the operating system said.
+fn read_hint(err: &std::io::Error) -> &'static str {
+    match err.kind() {
+        std::io::ErrorKind::IsADirectory => "give the path of a file, not of a folder",
+        std::io::ErrorKind::NotFound => "check that the path exists",
+        std::io::ErrorKind::PermissionDenied => "check that this process may read it",
+        _ => "check that the path exists and is readable",
+    }
+}

@@ -44,6 +44,7 @@ mod gzip;
 pub mod kube;
 mod limits;
 mod metrics;
+mod plain_http;
 mod reload;
 mod service;
 mod shared_tls;

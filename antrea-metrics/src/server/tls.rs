@@ -143,8 +143,9 @@ impl Acceptor {
         }
     }
 
-    /// The TLS handshake on `tcp`.
-    pub(crate) async fn accept(&self, tcp: TcpStream) -> std::io::Result<TlsStream<TcpStream>> {
+    /// The TLS handshake on `tcp`; plain HTTP gets Go's `400` and fails the handshake.
+    pub(crate) async fn accept(&self, mut tcp: TcpStream) -> std::io::Result<TlsStream<TcpStream>> {
+        super::plain_http::refuse_plain_http(&mut tcp).await?;
         let hello = LazyConfigAcceptor::new(rustls::server::Acceptor::default(), tcp).await?;
         self.resolver.refresh().await;
         hello.into_stream(Arc::clone(&self.config)).await

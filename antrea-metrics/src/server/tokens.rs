@@ -35,12 +35,21 @@ pub struct StaticTokens {
 }
 
 impl StaticTokens {
-    /// Accepts exactly these tokens (empty strings and surrounding whitespace are dropped).
+    /// Accepts exactly these tokens (empty strings and surrounding whitespace are dropped):
+    /// `String`s, `&str`s, or anything else that converts into a `String`.
+    ///
+    /// ```
+    /// use antrea_metrics::server::StaticTokens;
+    ///
+    /// let tokens = StaticTokens::new(["change-me"]);
+    /// let more = StaticTokens::new(vec![String::from("a"), String::from("b")]);
+    /// # let _ = (tokens, more);
+    /// ```
     #[must_use]
-    pub fn new(tokens: impl IntoIterator<Item = String>) -> Self {
+    pub fn new(tokens: impl IntoIterator<Item = impl Into<String>>) -> Self {
         let in_code = tokens
             .into_iter()
-            .filter_map(|t| digest_of(&t))
+            .filter_map(|t| digest_of(&t.into()))
             .collect::<Digests>();
         Self {
             in_code,
@@ -86,9 +95,9 @@ impl StaticTokens {
 
     /// Also accepts these tokens, which do not change when the file does.
     #[must_use]
-    pub fn with_tokens(mut self, tokens: impl IntoIterator<Item = String>) -> Self {
+    pub fn with_tokens(mut self, tokens: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.in_code
-            .extend(tokens.into_iter().filter_map(|t| digest_of(&t)));
+            .extend(tokens.into_iter().filter_map(|t| digest_of(&t.into())));
         self
     }
 
@@ -225,8 +234,23 @@ mod tests {
     }
 
     #[test]
+    fn a_folder_given_as_the_token_file_gets_a_hint_about_folders() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let err = StaticTokens::from_file(dir.path()).map(|_| ()).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("give the path of a file, not of a folder"),
+            "{msg}"
+        );
+        assert!(!msg.contains("check that the path exists"), "{msg}");
+        let missing = StaticTokens::from_file(dir.path().join("missing")).map(|_| ());
+        let msg = missing.unwrap_err().to_string();
+        assert!(msg.contains("(check that the path exists)"), "{msg}");
+    }
+
+    #[test]
     fn in_code_tokens() {
-        let t = StaticTokens::new(["a".to_owned(), " ".to_owned()]);
+        let t = StaticTokens::new(["a", " "]);
         assert_eq!(t.len(), 1);
         assert!(accepts(&t, "a"));
         assert!(!accepts(&t, "b"));
