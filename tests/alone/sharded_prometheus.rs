@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use suite::prom::{wait_until, Prometheus};
-use suite::sims::{Sim, TempDir};
+use suite::sims::{listed_nodes, start_fleet, FleetFiles, TempDir};
 use suite::BoxError;
 
 /// Nodes in the fleet: the issue asks for at least 200.
@@ -75,16 +75,6 @@ fn shard_config(index: usize, central: &Prometheus) -> Result<String, BoxError> 
     Ok(text
         .replace("__SHARD_INDEX__", &index.to_string())
         .replace("__SHARD_COUNT__", &SHARDS.to_string()))
-}
-
-/// The `node` label of every target in the file_sd file the fleet wrote.
-fn listed_nodes(file_sd: &str) -> Result<BTreeSet<String>, BoxError> {
-    let groups: Value = serde_json::from_str(&std::fs::read_to_string(file_sd)?)?;
-    let groups = groups.as_array().ok_or("file_sd is not a list")?;
-    Ok(groups
-        .iter()
-        .filter_map(|g| g["labels"]["node"].as_str().map(str::to_owned))
-        .collect())
 }
 
 /// The `node` labels of the agents' targets a shard scrapes (kept by its hashmod), once each
@@ -161,36 +151,7 @@ fn sharded_prometheus_agent_shards_write_every_node_once_into_the_central_store(
     let started = Instant::now();
     suite::prom::binary()?;
     let dir = TempDir::new("sharded-prometheus")?;
-    let (token, ca, file_sd, controller_sd) = (
-        dir.file("run/fleet.token"),
-        dir.file("run/fleet-ca.pem"),
-        dir.file("run/fleet.json"),
-        dir.file("run/fleet-controller.json"),
-    );
-    let nodes = NODES.to_string();
-    let mut fleet = Sim::start(
-        "sim-fleet",
-        &[
-            "--nodes",
-            &nodes,
-            "--listen",
-            "127.0.0.1:0",
-            "--token-file",
-            &token,
-            "--write-ca",
-            &ca,
-            "--file-sd",
-            &file_sd,
-            "--controller",
-            "--file-sd-controller",
-            &controller_sd,
-            "--seed",
-            "22",
-            // A safety net: the fleet stops by itself even if this test is killed.
-            "--duration",
-            "600",
-        ],
-    )?;
+    let (mut fleet, FleetFiles { file_sd, .. }) = start_fleet(&dir, NODES, 22)?;
     let expected = listed_nodes(&file_sd)?;
     assert_eq!(expected.len(), NODES, "file_sd lists every Node once");
 

@@ -12,7 +12,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 use suite::prom::{wait_until, Prometheus};
-use suite::sims::{Sim, TempDir};
+use suite::sims::{listed_nodes, start_fleet, FleetFiles, TempDir};
 use suite::BoxError;
 
 /// Nodes in the fleet: the issue asks for at least 100.
@@ -42,16 +42,6 @@ fn test_config() -> Result<String, BoxError> {
         .replace("scrape_timeout: 10s", "scrape_timeout: 2s"))
 }
 
-/// The `node` label of every target in the file_sd file the fleet wrote.
-fn listed_nodes(file_sd: &str) -> Result<BTreeSet<String>, BoxError> {
-    let groups: Value = serde_json::from_str(&std::fs::read_to_string(file_sd)?)?;
-    let groups = groups.as_array().ok_or("file_sd is not a list")?;
-    Ok(groups
-        .iter()
-        .filter_map(|g| g["labels"]["node"].as_str().map(str::to_owned))
-        .collect())
-}
-
 /// A label of each series in a query's result.
 fn label_values(result: &[Value], label: &str) -> BTreeSet<String> {
     result
@@ -67,36 +57,14 @@ fn prometheus_scrapes_every_node_of_the_fleet_through_file_sd() -> Result<(), Bo
     let started = Instant::now();
     suite::prom::binary()?;
     let dir = TempDir::new("sim-fleet")?;
-    let (token, ca, file_sd, controller_sd) = (
-        dir.file("run/fleet.token"),
-        dir.file("run/fleet-ca.pem"),
-        dir.file("run/fleet.json"),
-        dir.file("run/fleet-controller.json"),
-    );
-    let nodes = NODES.to_string();
-    let mut fleet = Sim::start(
-        "sim-fleet",
-        &[
-            "--nodes",
-            &nodes,
-            "--listen",
-            "127.0.0.1:0",
-            "--token-file",
-            &token,
-            "--write-ca",
-            &ca,
-            "--file-sd",
-            &file_sd,
-            "--controller",
-            "--file-sd-controller",
-            &controller_sd,
-            "--seed",
-            "15",
-            // A safety net: the fleet stops by itself even if this test is killed.
-            "--duration",
-            "600",
-        ],
-    )?;
+    let (
+        mut fleet,
+        FleetFiles {
+            file_sd,
+            controller_sd,
+            ..
+        },
+    ) = start_fleet(&dir, NODES, 15)?;
     let expected = listed_nodes(&file_sd)?;
     assert_eq!(expected.len(), NODES, "file_sd lists every Node once");
     let controller_groups: Value = serde_json::from_str(&std::fs::read_to_string(&controller_sd)?)?;

@@ -226,6 +226,66 @@ impl Drop for TempDir {
     }
 }
 
+/// The files a `sim-fleet` writes for its scrapers (paths as strings, for command lines).
+pub struct FleetFiles {
+    /// The bearer token every Node accepts.
+    pub token: String,
+    /// The CA that signed every Node's certificate.
+    pub ca: String,
+    /// Prometheus file_sd targets of the agents, one group per Node with its `node` label.
+    pub file_sd: String,
+    /// Prometheus file_sd targets of the controller.
+    pub controller_sd: String,
+}
+
+/// Starts `sim-fleet` with `nodes` agents and its controller on loopback ports, writing its
+/// token, CA and file_sd lists under `dir/run/`; the fleet stops by itself after 10 minutes
+/// even if the test is killed.
+pub fn start_fleet(dir: &TempDir, nodes: usize, seed: u64) -> Result<(Sim, FleetFiles), String> {
+    let files = FleetFiles {
+        token: dir.file("run/fleet.token"),
+        ca: dir.file("run/fleet-ca.pem"),
+        file_sd: dir.file("run/fleet.json"),
+        controller_sd: dir.file("run/fleet-controller.json"),
+    };
+    let (nodes, seed) = (nodes.to_string(), seed.to_string());
+    let fleet = Sim::start(
+        "sim-fleet",
+        &[
+            "--nodes",
+            &nodes,
+            "--listen",
+            "127.0.0.1:0",
+            "--token-file",
+            &files.token,
+            "--write-ca",
+            &files.ca,
+            "--file-sd",
+            &files.file_sd,
+            "--controller",
+            "--file-sd-controller",
+            &files.controller_sd,
+            "--seed",
+            &seed,
+            "--duration",
+            "600",
+        ],
+    )?;
+    Ok((fleet, files))
+}
+
+/// The `node` labels a fleet's agents file_sd list names.
+pub fn listed_nodes(file_sd: &str) -> Result<std::collections::BTreeSet<String>, String> {
+    let text = std::fs::read_to_string(file_sd).map_err(|e| format!("{file_sd}: {e}"))?;
+    let groups: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{file_sd}: {e}"))?;
+    let groups = groups.as_array().ok_or("file_sd is not a list")?;
+    Ok(groups
+        .iter()
+        .filter_map(|g| g["labels"]["node"].as_str().map(str::to_owned))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
