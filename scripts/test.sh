@@ -76,6 +76,9 @@ if [ -x scripts/install-test-deps.sh ]; then
   scripts/install-test-deps.sh
 fi
 
+step "library layers: no import circle, at most 10 imports that run back up (scripts/layers.py)"
+python3 scripts/layers.py
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
