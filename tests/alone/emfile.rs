@@ -27,7 +27,11 @@ fn highest_fd() -> Result<u64, BoxError> {
 }
 
 // A current-thread runtime, so that the log capture sees the server's events.
+// Ignored in plain runs: while its descriptors are taken, any test starting beside it (another
+// module's, waiting at the gate) fails to build its runtime with EMFILE. scripts/test.sh runs
+// the tests one at a time.
 #[tokio::test]
+#[ignore = "takes every descriptor of the process: run with --test-threads=1, as scripts/test.sh does"]
 async fn the_accept_loop_backs_off_on_emfile_and_recovers() -> Result<(), BoxError> {
     let _turn = crate::gate::enter(module_path!());
     let (logs, _guard) = suite::logs::capture();
