@@ -19,13 +19,16 @@ ROUNDS=${ROUNDS:-2}
 
 step() { printf '\n==> %s\n' "$*" >&2; }
 
+# The load runs' servers and tools are built with the `lean` profile (fat LTO, one codegen
+# unit: what a deployment would ship; PROFILE=release for the plain release build).
+PROFILE=${PROFILE:-lean}
+bin_dir=target/$PROFILE
 step "build"
-if [ "${LOAD_ONLY:-0}" = 1 ]; then
-  cargo build --release -p antrea-metrics-bench --bins
-  cargo build --release --example sim-agent
-else
+if [ "${LOAD_ONLY:-0}" != 1 ]; then
   cargo build --release --workspace --bins --benches --examples
 fi
+cargo build --profile "$PROFILE" -p antrea-metrics-bench --bins
+cargo build --profile "$PROFILE" --example sim-agent
 [ -x target/go-reference/antrea-ref ] || "$shared/go-reference/build.sh" target/go-reference
 spec="$(cd "$shared/spec" && pwd)/antrea-metrics.json"
 
@@ -74,7 +77,7 @@ serve_and_load() {
         -drive -runtime=false -spec "$spec") >> "$out/antrea-ref.log" 2>&1 &
       ;;
     ours | ours-before)
-      bin=target/release/perf-serve
+      bin=$bin_dir/perf-serve
       [ "$label" = ours ] || bin="$BASELINE_DIR/perf-serve"
       "$bin" --listen "127.0.0.1:$port" --token-file "$tmp/token" --write-ca "$ca" \
         >> "$out/perf-serve.log" 2>&1 &
@@ -82,7 +85,7 @@ serve_and_load() {
     # The simulated agent itself, as a user runs it (richer content than perf-serve:
     # conntrack, FQDN, proxy), on 2 serving threads like antrea-ref's two Go procs.
     sim-agent | sim-agent-before)
-      bin=target/release/examples/sim-agent
+      bin=$bin_dir/examples/sim-agent
       [ "$label" = sim-agent ] || bin="$BASELINE_DIR/sim-agent"
       "$bin" --listen "127.0.0.1:$port" --token-file "$tmp/token" --write-ca "$ca" \
         --threads 2 --seed 1 --duration 600 >> "$out/sim-agent.log" 2>&1 &
@@ -92,7 +95,7 @@ serve_and_load() {
   pids+=("$pid")
   wait_port "$port"
   for _ in $(seq 50); do [ -s "$ca" ] && break; sleep 0.1; done
-  target/release/scrape-load --addr "127.0.0.1:$port" --ca "$ca" --token-file "$tmp/token" \
+  "$bin_dir"/scrape-load --addr "127.0.0.1:$port" --ca "$ca" --token-file "$tmp/token" \
     --seconds "$LOAD_SECONDS" --label "$label" --pid "$pid" "$@" | tee -a "$out/server.log"
   kill "$pid"
   wait "$pid" 2>/dev/null || true
@@ -101,7 +104,7 @@ serve_and_load() {
 # The workload of perf-serve without its server, for as long as one load run: the server's
 # marginal memory is the gzip run's VmHWM less this one.
 workload_only() {
-  target/release/perf-serve --listen 127.0.0.1:1 --token-file "$tmp/token" --write-ca "$tmp/unused" \
+  "$bin_dir"/perf-serve --listen 127.0.0.1:1 --token-file "$tmp/token" --write-ca "$tmp/unused" \
     --no-server --seconds $((LOAD_SECONDS + 5)) > /dev/null &
   local pid=$!
   pids+=("$pid")
@@ -130,4 +133,4 @@ for round in $(seq "$ROUNDS"); do
 done
 
 step "tables"
-target/release/bench-report target/criterion "$out" | tee "$out/tables.md"
+"$bin_dir"/bench-report target/criterion "$out" | tee "$out/tables.md"

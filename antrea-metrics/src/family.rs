@@ -7,8 +7,9 @@ use crate::metrics::{CounterMode, NativeConfig};
 use crate::profile::Profile;
 use crate::store::Store;
 pub(crate) use crate::store::Value;
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 /// What a family shows on the wire, fixed at registration: what every format reads first.
 #[derive(Debug)]
@@ -27,6 +28,31 @@ pub(crate) struct Head {
 }
 
 impl Head {
+    /// The head of `desc` under `profile`, shared by every family of the process with the same
+    /// declaration, profile and bucket layout: a process serving many components (a simulated
+    /// fleet, or several in one binary) keeps one HELP text, label list and bucket list per
+    /// family, not one per component. Heads are few (declarations × profiles × 2) and live for
+    /// the process.
+    fn shared(
+        desc: &'static Descriptor,
+        profile: Profile,
+        native: Option<&NativeConfig>,
+    ) -> Arc<Self> {
+        type Key = (usize, Profile, bool);
+        static HEADS: OnceLock<Mutex<HashMap<Key, Arc<Head>>>> = OnceLock::new();
+        let classic = native.is_none_or(NativeConfig::keeps_classic);
+        let key = (std::ptr::from_ref(desc) as usize, profile, classic);
+        let mut heads = HEADS
+            .get_or_init(Mutex::default)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(
+            heads
+                .entry(key)
+                .or_insert_with(|| Arc::new(Head::new(desc, profile, native))),
+        )
+    }
+
     fn new(desc: &'static Descriptor, profile: Profile, native: Option<&NativeConfig>) -> Self {
         let exposed = desc.exposed(profile);
         let shown = exposed.map_or(desc.labels, |e| e.labels);
@@ -76,7 +102,7 @@ struct Series<K> {
 /// A family of series of kind `K`, as one process exposes it.
 #[derive(Debug)]
 pub(crate) struct Family<K> {
-    head: Head,
+    head: Arc<Head>,
     /// How new counter series keep their values.
     counters: CounterMode,
     /// Native buckets for new histogram series, when the family opted in.
@@ -93,7 +119,7 @@ impl<K: Store> Family<K> {
         native: Option<NativeConfig>,
     ) -> Self {
         let family = Family {
-            head: Head::new(desc, profile, native.as_ref()),
+            head: Head::shared(desc, profile, native.as_ref()),
             counters,
             native,
             series: RwLock::new(Vec::new()),

@@ -7,9 +7,14 @@ use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 const TABLES: usize = u8::MAX as usize + 1;
+/// Slots are made 16 ids at a time, on first use: a pipeline uses a few dozen of the 256 ids,
+/// and a process with many agents' views (a simulated fleet) would otherwise hold 8 KiB of
+/// empty slots for each.
+const CHUNK: usize = 16;
 
 /// The first name seen for a table id, with its gauge.
 type Slot = OnceLock<(Box<str>, Gauge)>;
+type Chunk = OnceLock<Box<[Slot; CHUNK]>>;
 
 /// Flow counts per OVS table. A table is keyed by its id *and* name, so distinct tables never
 /// share a series; the common case (one name per id) is a lock-free array lookup.
@@ -30,7 +35,7 @@ pub struct OvsFlowCount {
 
 struct Inner {
     family: Labeled<Gauge, TableLabels<'static>>,
-    by_id: Box<[Slot]>,
+    by_id: [Chunk; TABLES / CHUNK],
     /// Any further name for an id already taken (rare: a pipeline rebuilt with new ids). Keyed
     /// by id, then name, so that a lookup borrows `&str` instead of allocating a key.
     others: Mutex<BTreeMap<TableId, BTreeMap<Box<str>, Gauge>>>,
@@ -41,7 +46,7 @@ impl OvsFlowCount {
         OvsFlowCount {
             inner: Arc::new(Inner {
                 family,
-                by_id: (0..TABLES).map(|_| OnceLock::new()).collect(),
+                by_id: std::array::from_fn(|_| OnceLock::new()),
                 others: Mutex::new(BTreeMap::new()),
             }),
         }
@@ -49,7 +54,7 @@ impl OvsFlowCount {
 
     /// The gauge of table `id` named `name`, created on first use. Keep it for hot paths.
     pub fn table(&self, id: TableId, name: &str) -> Gauge {
-        let slot = &self.inner.by_id[usize::from(id.0)];
+        let slot = self.slot(id);
         let (first, gauge) = slot.get_or_init(|| (name.into(), self.create(id, name)));
         if **first == *name {
             return gauge.clone();
@@ -71,11 +76,19 @@ impl OvsFlowCount {
     /// Sets the flow count of table `id` named `name`.
     #[inline]
     pub fn set(&self, id: TableId, name: &str, flows: f64) {
-        let slot = &self.inner.by_id[usize::from(id.0)];
-        match slot.get() {
+        match self.slot(id).get() {
             Some((first, gauge)) if **first == *name => gauge.set(flows),
             _ => self.table(id, name).set(flows),
         }
+    }
+
+    /// The slot of table `id` (its chunk made on first use).
+    #[inline]
+    fn slot(&self, id: TableId) -> &Slot {
+        let i = usize::from(id.0);
+        let chunk = self.inner.by_id[i / CHUNK]
+            .get_or_init(|| Box::new(std::array::from_fn(|_| OnceLock::new())));
+        &chunk[i % CHUNK]
     }
 
     fn create(&self, id: TableId, name: &str) -> Gauge {
@@ -89,6 +102,8 @@ impl fmt::Debug for OvsFlowCount {
             .inner
             .by_id
             .iter()
+            .filter_map(OnceLock::get)
+            .flat_map(|chunk| chunk.iter())
             .filter(|s| s.get().is_some())
             .count();
         f.debug_struct("OvsFlowCount")

@@ -61,6 +61,11 @@ pub fn main_with<F: Future<Output = Result<(), Failure>>>(
     } else {
         tokio::runtime::Builder::new_current_thread()
     };
+    // Collections run on the blocking pool; they are CPU work, so threads past the cores only
+    // queue in the kernel, and each one that allocates keeps its own malloc arena: a fleet
+    // under scrape grew to ~100 of them. Bounded, a collection waits for a free thread.
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    builder.max_blocking_threads(cores);
     let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
