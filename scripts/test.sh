@@ -138,10 +138,7 @@ fi
 # The one ignored test that needs no tool but is a measurement on demand (it builds and attacks
 # a simulator for docs/reliability.md's figures) is skipped by name.
 step "cargo test (workspace, including the tests that need the installed tools)"
-# One test at a time: tests/alone's modules take turns through a gate that a test enters only
-# after libtest has built its runtime, so a test starting beside emfile (every descriptor taken)
-# or beside fds (descriptors counted) would fail or skew them.
-cargo test --workspace -- --include-ignored --test-threads=1 \
+cargo test --workspace -- --include-ignored \
   --skip admission::the_three_attacks_against_a_release_sim_agent
 
 step "nothing left behind (temporary files, readable keys and tokens)"
