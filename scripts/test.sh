@@ -14,7 +14,8 @@
 #   - scripts/install-test-deps.sh: Debian packages (prometheus, curl, openssl, shellcheck,
 #     python3-venv) system-wide with apt-get, and kubernetes-validate and prometheus_client in
 #     a virtualenv at target/test-venv;
-#   - scripts/fuzz.sh: cargo-fuzz into target/tools/bin (not ~/.cargo/bin);
+#   - scripts/fuzz.sh: libFuzzer's prebuilt runtime, unpacked from Debian's libfuzzer-N-dev
+#     package file into target/tools/libfuzzer (nothing installed system-wide);
 #   - cargo: crates from crates.io into cargo's usual cache ($CARGO_HOME, ~/.cargo by default).
 # Logs that would drown this one (libFuzzer's progress) go to target/fuzz-logs/.
 #
