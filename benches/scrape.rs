@@ -110,9 +110,9 @@ fn scrape(c: &mut Criterion) {
     let text = ours(&agent);
     let (families, series) = count(&text);
     println!("scrape content: {families} families, {series} sample lines");
-    report("ours: encode_text", || ours(&agent));
-    report("ours: encode_text + gzip 1", || gzip(&ours(&agent), 1));
-    report("ours: encode_text + gzip 6", || gzip(&ours(&agent), 6));
+    report("ours: text", || ours(&agent));
+    report("ours: text + gzip 1", || gzip(&ours(&agent), 1));
+    report("ours: text + gzip 6", || gzip(&ours(&agent), 6));
     report("ours: protobuf", || ours_in(&agent, Format::Protobuf));
     report("ours: protobuf, native histograms", || {
         ours_in(&agent_native, Format::Protobuf)
@@ -133,11 +133,11 @@ fn scrape(c: &mut Criterion) {
     );
 
     let mut g = c.benchmark_group("scrape");
-    g.bench_function("ours: encode_text", |b| b.iter(|| ours(black_box(&agent))));
-    g.bench_function("ours: encode_text + gzip 1", |b| {
+    g.bench_function("ours: text", |b| b.iter(|| ours(black_box(&agent))));
+    g.bench_function("ours: text + gzip 1", |b| {
         b.iter(|| gzip(&ours(black_box(&agent)), 1))
     });
-    g.bench_function("ours: encode_text + gzip 6", |b| {
+    g.bench_function("ours: text + gzip 6", |b| {
         b.iter(|| gzip(&ours(black_box(&agent)), 6))
     });
     g.bench_function("ours: protobuf", |b| {

@@ -14,7 +14,8 @@
 #   - scripts/install-test-deps.sh: Debian packages (prometheus, curl, openssl, shellcheck,
 #     python3-venv) system-wide with apt-get, and kubernetes-validate and prometheus_client in
 #     a virtualenv at target/test-venv;
-#   - scripts/fuzz.sh: cargo-fuzz into target/tools/bin (not ~/.cargo/bin);
+#   - scripts/fuzz.sh: libFuzzer's prebuilt runtime, unpacked from Debian's libfuzzer-N-dev
+#     package file into target/tools/libfuzzer (nothing installed system-wide);
 #   - cargo: crates from crates.io into cargo's usual cache ($CARGO_HOME, ~/.cargo by default).
 # Logs that would drown this one (libFuzzer's progress) go to target/fuzz-logs/.
 #
@@ -138,10 +139,7 @@ fi
 # The one ignored test that needs no tool but is a measurement on demand (it builds and attacks
 # a simulator for docs/reliability.md's figures) is skipped by name.
 step "cargo test (workspace, including the tests that need the installed tools)"
-# One test at a time: tests/alone's modules take turns through a gate that a test enters only
-# after libtest has built its runtime, so a test starting beside emfile (every descriptor taken)
-# or beside fds (descriptors counted) would fail or skew them.
-cargo test --workspace -- --include-ignored --test-threads=1 \
+cargo test --workspace -- --include-ignored \
   --skip admission::the_three_attacks_against_a_release_sim_agent
 
 step "nothing left behind (temporary files, readable keys and tokens)"

@@ -198,7 +198,7 @@ fn scrape(times: &BTreeMap<String, Timing>, log: &str) {
             .lines()
             .find_map(|l| l.strip_prefix(&format!("scrape allocations: {name}: ")))
             .map_or("", |rest| rest.split(',').next().unwrap_or(""));
-        let target = (name == "ours: encode_text").then_some(("<=", 0.5));
+        let target = (name == "ours: text").then_some(("<=", 0.5));
         let (t, ok) = verdict(ns / base, target);
         println!(
             "| {name} | {} | {:.3} | {allocs} | {t} | {ok} |",

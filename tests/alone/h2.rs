@@ -5,6 +5,7 @@
 //! The frames are written by hand (RFC 9113 framing, RFC 7541 literal header fields), so the
 //! test controls exactly what reaches the server, as an attacker would.
 
+use crate::gate::Runtime;
 use std::time::{Duration, Instant};
 use suite::client;
 use suite::hostile::{assert_serves, cpu_time, read_all_until_closed, rss_kib};
@@ -108,65 +109,67 @@ async fn rapid_reset(server: &Running, streams: u32, batches: u32) -> Result<Vec
     Ok(goaway_codes(&answer))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rapid_reset_closes_the_connection_with_bounded_cost() -> Result<(), BoxError> {
-    let _turn = crate::gate::enter(module_path!());
-    let server = Running::start(serve::builder()?).await?;
-    // Warm up (first handshake, first scrape) so the figures below measure the attack only.
-    assert_serves(&server).await?;
-    let (cpu_before, rss_before, started) = (cpu_time()?, rss_kib()?, Instant::now());
+#[test]
+fn rapid_reset_closes_the_connection_with_bounded_cost() -> Result<(), BoxError> {
+    crate::gate::run(module_path!(), Runtime::MultiThread(2), async {
+        let server = Running::start(serve::builder()?).await?;
+        // Warm up (first handshake, first scrape) so the figures below measure the attack only.
+        assert_serves(&server).await?;
+        let (cpu_before, rss_before, started) = (cpu_time()?, rss_kib()?, Instant::now());
 
-    // One burst (all resets arrive before the server accepts any stream), then a trickle.
-    for (streams, batches) in [(2_000, 1), (2_000, 40)] {
-        let codes = rapid_reset(&server, streams, batches).await?;
-        eprintln!("{streams} streams in {batches} writes: GOAWAY codes {codes:?}");
-        assert!(
-            codes.contains(&ENHANCE_YOUR_CALM),
-            "{streams} streams in {batches} writes: GOAWAY codes {codes:?}"
+        // One burst (all resets arrive before the server accepts any stream), then a trickle.
+        for (streams, batches) in [(2_000, 1), (2_000, 40)] {
+            let codes = rapid_reset(&server, streams, batches).await?;
+            eprintln!("{streams} streams in {batches} writes: GOAWAY codes {codes:?}");
+            assert!(
+                codes.contains(&ENHANCE_YOUR_CALM),
+                "{streams} streams in {batches} writes: GOAWAY codes {codes:?}"
+            );
+        }
+
+        let cpu = cpu_time()?.saturating_sub(cpu_before);
+        let rss_growth = rss_kib()?.saturating_sub(rss_before);
+        // Shown with `--nocapture`; docs/reliability.md records these figures.
+        eprintln!(
+            "rapid reset: {:?}, CPU {cpu:?}, RSS +{rss_growth} KiB",
+            started.elapsed()
         );
-    }
-
-    let cpu = cpu_time()?.saturating_sub(cpu_before);
-    let rss_growth = rss_kib()?.saturating_sub(rss_before);
-    // Shown with `--nocapture`; docs/reliability.md records these figures.
-    eprintln!(
-        "rapid reset: {:?}, CPU {cpu:?}, RSS +{rss_growth} KiB",
-        started.elapsed()
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "took {:?}",
-        started.elapsed()
-    );
-    assert!(cpu < Duration::from_secs(3), "CPU {cpu:?}");
-    assert!(rss_growth < 32 * 1024, "RSS grew by {rss_growth} KiB");
-    assert_serves(&server).await?;
-    server.stop().await
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "took {:?}",
+            started.elapsed()
+        );
+        assert!(cpu < Duration::from_secs(3), "CPU {cpu:?}");
+        assert!(rss_growth < 32 * 1024, "RSS grew by {rss_growth} KiB");
+        assert_serves(&server).await?;
+        server.stop().await
+    })
 }
 
 /// A header list far over `max_header_bytes`, sent as HEADERS and many CONTINUATION frames (the
 /// 2024 CONTINUATION-flood class): the connection is closed with GOAWAY, never answered.
-#[tokio::test]
-async fn header_list_over_the_limit_in_continuation_frames_is_refused() -> Result<(), BoxError> {
-    let _turn = crate::gate::enter(module_path!());
-    let server = Running::start(serve::builder()?).await?;
-    let mut tls = client::connect(server.addr, h2_config(server.ca()?)?).await?;
-    let mut bytes = PREFACE.to_vec();
-    frame(&mut bytes, SETTINGS, 0, 0, &[]);
-    frame(&mut bytes, HEADERS, END_STREAM, 1, &get_metrics_block());
-    // 400 literal fields of 100 bytes: about 44 KB against the 16 KiB default limit.
-    let field = [&[0x00, 0x05][..], b"x-pad", &[100], &[b'a'; 100]].concat();
-    for i in 0..400 {
-        let flags = if i == 399 { END_HEADERS } else { 0 };
-        frame(&mut bytes, CONTINUATION, flags, 1, &field);
-    }
-    // The server may give up part-way and close, failing the rest of the write.
-    let _ = tls.write_all(&bytes).await;
-    let _ = tls.flush().await;
-    let answer = read_all_until_closed(&mut tls, Duration::from_secs(3)).await?;
-    let codes = goaway_codes(&answer);
-    eprintln!("CONTINUATION flood: GOAWAY codes {codes:?}");
-    assert!(!codes.is_empty(), "closed without GOAWAY");
-    assert_serves(&server).await?;
-    server.stop().await
+#[test]
+fn header_list_over_the_limit_in_continuation_frames_is_refused() -> Result<(), BoxError> {
+    crate::gate::run(module_path!(), Runtime::CurrentThread, async {
+        let server = Running::start(serve::builder()?).await?;
+        let mut tls = client::connect(server.addr, h2_config(server.ca()?)?).await?;
+        let mut bytes = PREFACE.to_vec();
+        frame(&mut bytes, SETTINGS, 0, 0, &[]);
+        frame(&mut bytes, HEADERS, END_STREAM, 1, &get_metrics_block());
+        // 400 literal fields of 100 bytes: about 44 KB against the 16 KiB default limit.
+        let field = [&[0x00, 0x05][..], b"x-pad", &[100], &[b'a'; 100]].concat();
+        for i in 0..400 {
+            let flags = if i == 399 { END_HEADERS } else { 0 };
+            frame(&mut bytes, CONTINUATION, flags, 1, &field);
+        }
+        // The server may give up part-way and close, failing the rest of the write.
+        let _ = tls.write_all(&bytes).await;
+        let _ = tls.flush().await;
+        let answer = read_all_until_closed(&mut tls, Duration::from_secs(3)).await?;
+        let codes = goaway_codes(&answer);
+        eprintln!("CONTINUATION flood: GOAWAY codes {codes:?}");
+        assert!(!codes.is_empty(), "closed without GOAWAY");
+        assert_serves(&server).await?;
+        server.stop().await
+    })
 }

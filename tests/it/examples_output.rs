@@ -116,7 +116,7 @@ fn metrics_reference_is_current() {
 #[test]
 fn exposition_writes_raw_protobuf_and_openmetrics() {
     let _hint = suite::regen::hint();
-    use antrea_metrics::format::proto::MetricFamily;
+    use crate::proto::MetricFamily;
     use prost::Message;
     let run = |format: &str, extra: &[&str]| {
         let out = example("exposition")
@@ -141,7 +141,7 @@ fn exposition_writes_raw_protobuf_and_openmetrics() {
         while !rest.is_empty() {
             let mf = MetricFamily::decode_length_delimited(&mut rest).expect("delimited message");
             // Every histogram series has native buckets with the flag, none without it.
-            let histogram = mf.r#type() == antrea_metrics::format::proto::MetricType::Histogram;
+            let histogram = mf.r#type() == crate::proto::MetricType::Histogram;
             for m in &mf.metric {
                 let native = m.histogram.as_ref().is_some_and(|h| h.schema.is_some());
                 assert_eq!(native, histogram && !extra.is_empty(), "{}", mf.name());

@@ -3,8 +3,8 @@
 //! controller, and a `prometheus::Registry` with process-style metrics and the agent re-created
 //! as `prometheus` metrics.
 
+use crate::proto::{self, MetricFamily, MetricType};
 use antrea_metrics::exposition::encode_all;
-use antrea_metrics::format::proto::{self, MetricFamily, MetricType};
 use antrea_metrics::format::Format;
 use antrea_metrics::{ControllerMetrics, Exposition, NativeConfig, NativeHistograms, Profile};
 use prost::Message;

@@ -21,6 +21,7 @@ mod kube_auth_config;
 mod native_reference;
 mod node_ipam;
 mod ovs_pipeline;
+mod proto;
 mod readme_recipes;
 mod reliability_exactness;
 mod reliability_faults;

@@ -12,8 +12,8 @@
 
 mod golang;
 
+use crate::proto::{BucketSpan, MetricFamily};
 use antrea_metrics::catalogue::AGENT_OVS_FLOW_OPS_LATENCY_MILLISECONDS as LATENCY;
-use antrea_metrics::format::proto::{BucketSpan, MetricFamily};
 use antrea_metrics::format::Format;
 use antrea_metrics::{AgentMetrics, Exposition, FlowOp, NativeConfig, NativeHistograms};
 use golang::Reference;

@@ -2,7 +2,7 @@
 //! `Accept` header as promhttp's does, `Content-Type` names it, gzip works with each, and
 //! `Vary` covers both negotiated headers.
 
-use antrea_metrics::format::proto::MetricFamily;
+use crate::proto::MetricFamily;
 use antrea_metrics::format::TEXT_CONTENT_TYPE;
 use antrea_metrics::format::{Format, OPENMETRICS_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE};
 use antrea_metrics::{Exposition, NativeConfig, NativeHistograms};

@@ -1,7 +1,7 @@
 //! The simulators' format flags: `--openmetrics` offers OpenMetrics to scrapers asking for it
 //! (and only then), `--native-histograms` adds native buckets to the protobuf exposition.
 
-use antrea_metrics::format::proto::MetricFamily;
+use crate::proto::MetricFamily;
 use antrea_metrics::format::TEXT_CONTENT_TYPE;
 use antrea_metrics::format::{OPENMETRICS_CONTENT_TYPE, PROTOBUF_CONTENT_TYPE};
 use prost::Message;

@@ -2,7 +2,7 @@
 //!
 //! - [`Format::Text`]: Prometheus' text format 0.0.4, the default and the fallback.
 //! - [`Format::Protobuf`]: length-delimited `io.prometheus.client.MetricFamily` messages
-//!   ([`proto`]), the only format that carries native histograms.
+//!   (`client_model`'s `metrics.proto`), the only format that carries native histograms.
 //! - [`Format::OpenMetrics`]: OpenMetrics 1.0.0 text, only when the server enables it.
 //!
 //! [`negotiate`] picks one from a request's `Accept` header as Prometheus' Go client
@@ -16,7 +16,6 @@
 mod negotiate;
 mod number;
 mod openmetrics;
-pub mod proto;
 mod protobuf;
 mod registry;
 mod registry_text;
@@ -114,10 +113,7 @@ pub(crate) fn write_families<'a>(
 ) {
     match format {
         Format::Text => families.for_each(|(f, p)| text::write_family(out, f, &p.text)),
-        Format::Protobuf => {
-            let mut scratch = protobuf::Scratch::default();
-            families.for_each(|(f, p)| protobuf::write_family(out, &mut scratch, f, &p.protobuf));
-        }
+        Format::Protobuf => families.for_each(|(f, p)| protobuf::write_family(out, f, &p.protobuf)),
         Format::OpenMetrics => {
             families.for_each(|(f, p)| openmetrics::write_family(out, f, &p.openmetrics))
         }
@@ -134,9 +130,9 @@ pub(crate) fn write_gathered(
     match format {
         Format::Text => registry_text::write_families(out, gathered),
         Format::Protobuf => registry::write_families(out, gathered),
-        Format::OpenMetrics => {
-            (gathered.iter()).for_each(|mf| openmetrics::write_message(out, &registry::convert(mf)))
-        }
+        Format::OpenMetrics => gathered
+            .iter()
+            .for_each(|mf| openmetrics::write_message(out, mf)),
     }
 }
 

@@ -13,10 +13,10 @@
 //! allocates nothing per family.
 
 use super::number::{write_count, write_float};
-use super::proto::{self, MetricType};
 use super::text::{write_label_set, write_series};
 use crate::family::{FamilyView, Head};
 use crate::labels::write_escaped_value;
+use prometheus::proto::{Metric, MetricFamily, MetricType};
 
 /// What OpenMetrics writes of a family the same way in every scrape, made once when the family
 /// is registered: its header lines, its OpenMetrics name, and canonical `le` values.
@@ -39,7 +39,7 @@ impl Prepared {
                 le: Box::default(),
             };
         };
-        let kind = super::protobuf::proto_type(head.desc.metric_type);
+        let kind = head.desc.metric_type.as_str();
         let mut header = Vec::with_capacity(exposed.len() * 2 + head.help.len() + 24);
         let name = write_header(&mut header, exposed, kind, Some(&head.help));
         let le = (head.bounds.iter())
@@ -66,28 +66,19 @@ pub(crate) fn write_family(out: &mut Vec<u8>, family: &dyn FamilyView, prep: &Pr
     write_series(out, family, &prep.header, prep.name, "_total", &prep.le);
 }
 
-/// The `# TYPE` and `# HELP` lines of a family named `name`; returns the family's OpenMetrics
-/// name (without `_total` for a counter: its samples get it back).
-fn write_header<'a>(
-    out: &mut Vec<u8>,
-    name: &'a str,
-    kind: MetricType,
-    help: Option<&str>,
-) -> &'a str {
+/// The `# TYPE` and `# HELP` lines of a family named `name` of OpenMetrics type `kind`
+/// (`counter`, `gauge`, ...); returns the family's OpenMetrics name (without `_total` for a
+/// counter: its samples get it back).
+fn write_header<'a>(out: &mut Vec<u8>, name: &'a str, kind: &str, help: Option<&str>) -> &'a str {
     let family = match kind {
-        MetricType::Counter => name.strip_suffix("_total").unwrap_or(name),
+        "counter" => name.strip_suffix("_total").unwrap_or(name),
         _ => name,
     };
     out.extend_from_slice(b"# TYPE ");
     out.extend_from_slice(family.as_bytes());
-    out.extend_from_slice(match kind {
-        MetricType::Counter => b" counter\n".as_slice(),
-        MetricType::Gauge => b" gauge\n",
-        MetricType::Summary => b" summary\n",
-        MetricType::Histogram => b" histogram\n",
-        MetricType::GaugeHistogram => b" gaugehistogram\n",
-        MetricType::Untyped => b" unknown\n",
-    });
+    out.push(b' ');
+    out.extend_from_slice(kind.as_bytes());
+    out.push(b'\n');
     if let Some(help) = help.filter(|h| !h.is_empty()) {
         out.extend_from_slice(b"# HELP ");
         out.extend_from_slice(family.as_bytes());
@@ -99,39 +90,53 @@ fn write_header<'a>(
     family
 }
 
-/// Appends one gathered family.
-pub(crate) fn write_message(out: &mut Vec<u8>, mf: &proto::MetricFamily) {
-    let family = write_header(out, mf.name(), mf.r#type(), mf.help.as_deref());
-    for m in &mf.metric {
+/// Appends one family gathered from a `prometheus::Registry`.
+pub(crate) fn write_message(out: &mut Vec<u8>, mf: &MetricFamily) {
+    let kind = mf.get_field_type();
+    let word = match kind {
+        MetricType::COUNTER => "counter",
+        MetricType::GAUGE => "gauge",
+        MetricType::SUMMARY => "summary",
+        MetricType::HISTOGRAM => "histogram",
+        MetricType::UNTYPED => "unknown",
+    };
+    let family = write_header(out, mf.name(), word, Some(mf.help()));
+    for m in mf.get_metric() {
         let line = Line { family, m };
-        if let Some(c) = &m.counter {
-            line.sample(out, "_total", None, |o| write_float(o, c.value()));
-        }
-        if let Some(g) = &m.gauge {
-            line.sample(out, "", None, |o| write_float(o, g.value()));
-        }
-        if let Some(u) = &m.untyped {
-            line.sample(out, "", None, |o| write_float(o, u.value()));
-        }
-        if let Some(s) = &m.summary {
-            for q in &s.quantile {
-                let extra = Some(("quantile", q.quantile()));
-                line.sample(out, "", extra, |o| write_float(o, q.value()));
+        match kind {
+            MetricType::COUNTER => {
+                line.sample(out, "_total", None, |o| write_float(o, m.counter.value()))
             }
-            line.sample(out, "_sum", None, |o| write_float(o, s.sample_sum()));
-            line.sample(out, "_count", None, |o| write_count(o, s.sample_count()));
-        }
-        if let Some(h) = &m.histogram {
-            for b in h.bucket.iter().filter(|b| b.upper_bound() != f64::INFINITY) {
-                let extra = Some(("le", b.upper_bound()));
-                line.sample(out, "_bucket", extra, |o| {
-                    write_count(o, b.cumulative_count())
-                });
+            MetricType::GAUGE => line.sample(out, "", None, |o| write_float(o, m.gauge.value())),
+            // Deprecated by `prometheus` 0.14 (its own encoders refuse them), but a hand-written
+            // collector can still yield one.
+            MetricType::UNTYPED => {
+                line.sample(out, "", None, |o| write_float(o, m.untyped.value()))
             }
-            let inf = Some(("le", f64::INFINITY));
-            line.sample(out, "_bucket", inf, |o| write_count(o, h.sample_count()));
-            line.sample(out, "_sum", None, |o| write_float(o, h.sample_sum()));
-            line.sample(out, "_count", None, |o| write_count(o, h.sample_count()));
+            MetricType::SUMMARY => {
+                let s = m.get_summary();
+                for q in s.get_quantile() {
+                    let extra = Some(("quantile", q.quantile()));
+                    line.sample(out, "", extra, |o| write_float(o, q.value()));
+                }
+                line.sample(out, "_sum", None, |o| write_float(o, s.sample_sum()));
+                line.sample(out, "_count", None, |o| write_count(o, s.sample_count()));
+            }
+            MetricType::HISTOGRAM => {
+                let h = m.get_histogram();
+                let finite = h.get_bucket().iter();
+                for b in finite.filter(|b| b.upper_bound() != f64::INFINITY) {
+                    let extra = Some(("le", b.upper_bound()));
+                    line.sample(out, "_bucket", extra, |o| {
+                        write_count(o, b.cumulative_count())
+                    });
+                }
+                let inf = Some(("le", f64::INFINITY));
+                let count = h.get_sample_count();
+                line.sample(out, "_bucket", inf, |o| write_count(o, count));
+                line.sample(out, "_sum", None, |o| write_float(o, h.get_sample_sum()));
+                line.sample(out, "_count", None, |o| write_count(o, count));
+            }
         }
     }
 }
@@ -139,7 +144,7 @@ pub(crate) fn write_message(out: &mut Vec<u8>, mf: &proto::MetricFamily) {
 /// The samples of one series.
 struct Line<'a> {
     family: &'a str,
-    m: &'a proto::Metric,
+    m: &'a Metric,
 }
 
 impl Line<'_> {
@@ -152,14 +157,14 @@ impl Line<'_> {
     ) {
         out.extend_from_slice(self.family.as_bytes());
         out.extend_from_slice(suffix.as_bytes());
-        let labels = self.m.label.iter().map(|l| (l.name(), l.value()));
+        let labels = self.m.get_label().iter().map(|l| (l.name(), l.value()));
         write_label_set(out, labels, extra, write_canonical);
         out.push(b' ');
         value(out);
-        if let Some(ms) = self.m.timestamp_ms {
-            // OpenMetrics timestamps are seconds.
+        // A zero timestamp is `prometheus`' "none"; OpenMetrics timestamps are seconds.
+        if self.m.timestamp_ms() != 0 {
             out.push(b' ');
-            write_float(out, ms as f64 / 1000.0);
+            write_float(out, self.m.timestamp_ms() as f64 / 1000.0);
         }
         out.push(b'\n');
     }
@@ -177,23 +182,23 @@ fn write_canonical(out: &mut Vec<u8>, v: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::proto::{Bucket, Counter, Histogram, LabelPair, Metric, MetricFamily};
+    use prometheus::proto::{Bucket, Counter, Histogram, LabelPair};
 
     #[test]
     fn counters_lose_total_in_the_family_and_keep_it_in_the_sample() {
-        let mf = MetricFamily {
-            name: Some("requests_total".into()),
-            help: Some("Say \"hi\"\\now".into()),
-            r#type: Some(MetricType::Counter as i32),
-            metric: vec![Metric {
-                label: vec![LabelPair {
-                    name: Some("code".into()),
-                    value: Some("2\"00".into()),
-                }],
-                counter: Some(Counter { value: Some(3.0) }),
-                ..Default::default()
-            }],
-        };
+        let mut mf = MetricFamily::default();
+        mf.set_name("requests_total".into());
+        mf.set_help("Say \"hi\"\\now".into());
+        mf.set_field_type(MetricType::COUNTER);
+        let mut m = Metric::default();
+        let mut code = LabelPair::default();
+        code.set_name("code".into());
+        code.set_value("2\"00".into());
+        m.set_label(vec![code]);
+        let mut c = Counter::default();
+        c.set_value(3.0);
+        m.set_counter(c);
+        mf.set_metric(vec![m]);
         let mut out = Vec::new();
         write_message(&mut out, &mf);
         assert_eq!(
@@ -204,29 +209,22 @@ mod tests {
 
     #[test]
     fn histogram_bounds_are_canonical() {
-        let mf = MetricFamily {
-            name: Some("lat".into()),
-            r#type: Some(MetricType::Histogram as i32),
-            metric: vec![Metric {
-                histogram: Some(Histogram {
-                    sample_count: Some(2),
-                    sample_sum: Some(1.5),
-                    bucket: vec![
-                        Bucket {
-                            cumulative_count: Some(1),
-                            upper_bound: Some(0.5),
-                        },
-                        Bucket {
-                            cumulative_count: Some(2),
-                            upper_bound: Some(1.0),
-                        },
-                    ],
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }],
-            ..Default::default()
-        };
+        let mut mf = MetricFamily::default();
+        mf.set_name("lat".into());
+        mf.set_field_type(MetricType::HISTOGRAM);
+        let mut h = Histogram::default();
+        h.set_sample_count(2);
+        h.set_sample_sum(1.5);
+        let buckets = [(1, 0.5), (2, 1.0)].map(|(n, le)| {
+            let mut b = Bucket::default();
+            b.set_cumulative_count(n);
+            b.set_upper_bound(le);
+            b
+        });
+        h.set_bucket(buckets.to_vec());
+        let mut m = Metric::default();
+        m.set_histogram(h);
+        mf.set_metric(vec![m]);
         let mut out = Vec::new();
         write_message(&mut out, &mf);
         assert_eq!(

@@ -2,12 +2,10 @@
 //! names, HELP, labels and values as the text format, and native buckets where a histogram
 //! keeps them.
 
-use super::proto;
 use super::wire::{self, WireType};
 use crate::descriptor::MetricType;
 use crate::family::{FamilyView, Head, Value};
 use crate::metrics::{Histogram, NativeSnapshot};
-use prost::Message;
 
 /// The `Metric` field that holds a counter's value message.
 const COUNTER_FIELD: u32 = 3;
@@ -16,11 +14,14 @@ const GAUGE_FIELD: u32 = 2;
 /// The `Metric` field that holds a histogram's message.
 const HISTOGRAM_FIELD: u32 = 7;
 
-/// What a family's message starts with in every scrape (its name, HELP and type fields),
-/// encoded once when the family is registered.
+/// What a family's message holds the same way in every scrape, encoded once when the family
+/// is registered.
 #[derive(Debug)]
 pub(crate) struct Prepared {
+    /// Its name, HELP and type fields, what the message starts with.
     fields: Box<[u8]>,
+    /// Each label's name field (`LabelPair.name`), what every label pair starts with.
+    label_names: Box<[Box<[u8]>]>,
 }
 
 impl Prepared {
@@ -29,97 +30,97 @@ impl Prepared {
             let mut f = Vec::with_capacity(name.len() + head.help.len() + 8);
             wire::bytes(&mut f, 1, name.as_bytes());
             wire::bytes(&mut f, 2, head.help.as_bytes());
-            wire::uint(&mut f, 3, proto_type(head.desc.metric_type) as u64);
+            wire::uint(&mut f, 3, type_number(head.desc.metric_type));
             f.into()
         });
-        Prepared { fields }
-    }
-}
-
-/// Buffers reused across the families of one scrape, so that encoding allocates a few
-/// buffers per scrape rather than a message per series.
-pub(crate) struct Scratch {
-    /// The family being written, before its length is known.
-    family: Vec<u8>,
-    /// A histogram's message, before its length is known.
-    inner: Vec<u8>,
-}
-
-impl Default for Scratch {
-    fn default() -> Self {
-        // Room for most families and histograms, so few scrapes grow them.
-        Scratch {
-            family: Vec::with_capacity(16 * 1024),
-            inner: Vec::with_capacity(1024),
+        let label_names = (head.label_names.iter())
+            .map(|name| {
+                let mut f = Vec::with_capacity(name.len() + 2);
+                wire::bytes(&mut f, 1, name.as_bytes());
+                f.into()
+            })
+            .collect();
+        Prepared {
+            fields,
+            label_names,
         }
     }
 }
 
-/// A counter's or gauge's value message: one `double` field (key and 8 bytes).
-const SCALAR_LEN: usize = 9;
-
 /// Appends one family as a length-delimited `MetricFamily`, written straight from its series,
 /// native buckets included; nothing when its profile does not expose it or it has no series.
-/// Each `Metric` is written in place, its length computed first; only a histogram's message
-/// and the family (whose lengths come before them) go through a buffer.
-pub(crate) fn write_family(
-    out: &mut Vec<u8>,
-    scratch: &mut Scratch,
-    family: &dyn FamilyView,
-    prep: &Prepared,
-) {
+/// Every message is written in place, once: its length goes in front of it afterwards
+/// ([`wire::open`]), so no buffer is allocated or copied.
+pub(crate) fn write_family(out: &mut Vec<u8>, family: &dyn FamilyView, prep: &Prepared) {
     let head = family.head();
     if head.name().is_none() {
         return;
     }
-    let Scratch { family: f, inner } = scratch;
-    f.clear();
-    f.extend_from_slice(&prep.fields);
+    let start = out.len();
+    // Room for the length of a family of 128 B to 16 KiB, most of them.
+    let message = wire::open(out, 2);
+    out.extend_from_slice(&prep.fields);
     let count = family.visit(&mut |s| {
-        let pairs = head.label_names.iter().zip(s.values.iter());
-        let pair_len = |name: &[u8], value: &[u8]| {
-            2 + wire::varint_len(name.len() as u64)
-                + name.len()
-                + wire::varint_len(value.len() as u64)
-                + value.len()
+        wire::key(out, 4, WireType::Delimited);
+        // A counter's or gauge's `Metric` is under 128 bytes unless its labels are long; a
+        // histogram's, with its buckets, is longer (and under 16 KiB).
+        let room = if matches!(s.value, Value::Histogram(_)) {
+            2
+        } else {
+            1
         };
-        let labels_len: usize = (pairs.clone())
-            .map(|(n, v)| {
-                let len = pair_len(n.as_bytes(), v.as_bytes());
-                1 + wire::varint_len(len as u64) + len
-            })
-            .sum();
-        let (field, value_len) = match s.value {
-            Value::Counter(_) => (COUNTER_FIELD, SCALAR_LEN),
-            Value::Gauge(_) => (GAUGE_FIELD, SCALAR_LEN),
-            Value::Histogram(h) => {
-                inner.clear();
-                histogram(inner, h);
-                (HISTOGRAM_FIELD, inner.len())
+        let metric = wire::open(out, room);
+        for (name, value) in prep.label_names.iter().zip(s.values.iter()) {
+            let value = value.as_bytes();
+            let len = name.len() + 1 + wire::varint_len(value.len() as u64) + value.len();
+            if len < 0x80 {
+                // The usual short pair: its key and length in one write.
+                out.extend_from_slice(&[1 << 3 | WireType::Delimited as u8, len as u8]);
+            } else {
+                wire::key(out, 1, WireType::Delimited);
+                wire::varint(out, len as u64);
             }
-        };
-        let metric_len = labels_len + 1 + wire::varint_len(value_len as u64) + value_len;
-        wire::key(f, 4, WireType::Delimited);
-        wire::varint(f, metric_len as u64);
-        for (name, value) in pairs {
-            let (name, value) = (name.as_bytes(), value.as_bytes());
-            wire::key(f, 1, WireType::Delimited);
-            wire::varint(f, pair_len(name, value) as u64);
-            wire::bytes(f, 1, name);
-            wire::bytes(f, 2, value);
+            out.extend_from_slice(name);
+            wire::bytes(out, 2, value);
         }
-        wire::key(f, field, WireType::Delimited);
-        wire::varint(f, value_len as u64);
         match s.value {
-            Value::Counter(n) => wire::double(f, 1, n as f64),
-            Value::Gauge(v) => wire::double(f, 1, v),
-            Value::Histogram(_) => f.extend_from_slice(inner),
+            Value::Counter(n) => scalar(out, COUNTER_FIELD, n as f64),
+            Value::Gauge(v) => scalar(out, GAUGE_FIELD, v),
+            Value::Histogram(h) => {
+                wire::key(out, HISTOGRAM_FIELD, WireType::Delimited);
+                let inner = wire::open(out, 2);
+                histogram(out, h);
+                wire::close(out, inner);
+            }
         }
+        wire::close(out, metric);
     });
     if count > 0 {
-        wire::varint(out, f.len() as u64);
-        out.extend_from_slice(f);
+        wire::close(out, message);
+    } else {
+        out.truncate(start);
     }
+}
+
+/// A counter's or gauge's value message under `field`: one `double`, written in one go.
+#[inline]
+fn scalar(out: &mut Vec<u8>, field: u32, v: f64) {
+    // The field's key, the message's length (the double's key and 8 bytes), the double's key.
+    let mut m = [
+        (field << 3) as u8 | WireType::Delimited as u8,
+        9,
+        1 << 3 | WireType::Fixed64 as u8,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+    ];
+    m[3..].copy_from_slice(&v.to_le_bytes());
+    out.extend_from_slice(&m);
 }
 
 /// A `Histogram` message: classic buckets without `+Inf` (the count is its value, as
@@ -137,11 +138,7 @@ fn histogram(out: &mut Vec<u8>, h: &Histogram) {
     {
         count = n;
         if le != f64::INFINITY {
-            let len = 1 + wire::varint_len(n) + 9;
-            wire::key(out, 3, WireType::Delimited);
-            wire::varint(out, len as u64);
-            wire::uint(out, 1, n);
-            wire::double(out, 2, le);
+            bucket(out, n, le);
         }
     }
     wire::uint(out, 1, count);
@@ -149,6 +146,28 @@ fn histogram(out: &mut Vec<u8>, h: &Histogram) {
     if let Some(native) = native {
         native_fields(out, &native);
     }
+}
+
+/// A classic `Bucket` (field 3): cumulative count and upper bound, written in one go (at most
+/// 22 bytes, so its length is one byte).
+#[inline]
+fn bucket(out: &mut Vec<u8>, count: u64, le: f64) {
+    let mut b = [0u8; 22];
+    b[0] = 3 << 3 | WireType::Delimited as u8;
+    b[2] = 1 << 3 | WireType::Varint as u8;
+    let mut i = 3;
+    let mut v = count;
+    while v >= 0x80 {
+        b[i] = v as u8 | 0x80;
+        v >>= 7;
+        i += 1;
+    }
+    b[i] = v as u8;
+    b[i + 1] = 2 << 3 | WireType::Fixed64 as u8;
+    b[i + 2..i + 10].copy_from_slice(&le.to_le_bytes());
+    let end = i + 10;
+    b[1] = (end - 2) as u8;
+    out.extend_from_slice(&b[..end]);
 }
 
 /// The native fields: schema, zero bucket, and spans of buckets with their count deltas.
@@ -160,9 +179,9 @@ fn native_fields(out: &mut Vec<u8>, n: &NativeSnapshot) {
     let (negative, negative_deltas) = spans(&n.negative);
     if positive.is_empty() && negative.is_empty() {
         // Marks a histogram without observations as native, as client_golang does.
-        positive.push(proto::BucketSpan {
-            offset: Some(0),
-            length: Some(0),
+        positive.push(Span {
+            offset: 0,
+            length: 0,
         });
     }
     for (tag, spans, deltas) in [
@@ -170,8 +189,8 @@ fn native_fields(out: &mut Vec<u8>, n: &NativeSnapshot) {
         (12, positive, positive_deltas),
     ] {
         for span in &spans {
-            let offset = wire::zigzag(i64::from(span.offset()));
-            let length = u64::from(span.length());
+            let offset = wire::zigzag(i64::from(span.offset));
+            let length = u64::from(span.length);
             wire::key(out, tag, WireType::Delimited);
             wire::varint(
                 out,
@@ -191,32 +210,28 @@ fn native_fields(out: &mut Vec<u8>, n: &NativeSnapshot) {
     }
 }
 
-/// Appends `mf` with its length in front, as a delimited stream holds it.
-pub(crate) fn write_delimited(out: &mut Vec<u8>, mf: &proto::MetricFamily) {
-    // Encoding into a Vec only fails when it cannot grow, which aborts first.
-    let _ = mf.encode_length_delimited(out);
-}
-
-pub(crate) fn label_pair(name: &str, value: &str) -> proto::LabelPair {
-    proto::LabelPair {
-        name: Some(name.to_owned()),
-        value: Some(value.to_owned()),
-    }
-}
-
-pub(crate) fn proto_type(t: MetricType) -> proto::MetricType {
+/// The `MetricType` enum's number on the wire (`client_model`'s `metrics.proto`).
+fn type_number(t: MetricType) -> u64 {
     match t {
-        MetricType::Counter => proto::MetricType::Counter,
-        MetricType::Gauge => proto::MetricType::Gauge,
-        MetricType::Histogram => proto::MetricType::Histogram,
+        MetricType::Counter => 0,
+        MetricType::Gauge => 1,
+        MetricType::Histogram => 4,
     }
+}
+
+/// A `BucketSpan`: `length` consecutive native buckets, starting `offset` buckets after the
+/// previous span's end (the first span's offset is its first bucket's index).
+#[derive(Debug, PartialEq)]
+struct Span {
+    offset: i32,
+    length: u32,
 }
 
 /// Spans and deltas for sparse `(index, count)` buckets sorted by index. Gaps of up to two
 /// empty buckets are filled with zeros rather than starting a span (as client_golang does):
 /// two zero deltas are smaller than a new span.
-fn spans(buckets: &[(i32, u64)]) -> (Vec<proto::BucketSpan>, Vec<i64>) {
-    let mut spans: Vec<proto::BucketSpan> = Vec::new();
+fn spans(buckets: &[(i32, u64)]) -> (Vec<Span>, Vec<i64>) {
+    let mut spans: Vec<Span> = Vec::new();
     let mut deltas = Vec::with_capacity(buckets.len());
     let mut prev_count = 0i64;
     let mut next_index = 0i32;
@@ -231,11 +246,11 @@ fn spans(buckets: &[(i32, u64)]) -> (Vec<proto::BucketSpan>, Vec<i64>) {
                 for _ in 0..gap {
                     push(0);
                 }
-                span.length = Some(span.length.unwrap_or(0) + gap as u32 + 1);
+                span.length += gap as u32 + 1;
             }
-            _ => spans.push(proto::BucketSpan {
-                offset: Some(if spans.is_empty() { index } else { gap }),
-                length: Some(1),
+            _ => spans.push(Span {
+                offset: if spans.is_empty() { index } else { gap },
+                length: 1,
             }),
         }
         push(i64::try_from(count).unwrap_or(i64::MAX));
@@ -248,11 +263,8 @@ fn spans(buckets: &[(i32, u64)]) -> (Vec<proto::BucketSpan>, Vec<i64>) {
 mod tests {
     use super::*;
 
-    fn span(offset: i32, length: u32) -> proto::BucketSpan {
-        proto::BucketSpan {
-            offset: Some(offset),
-            length: Some(length),
-        }
+    fn span(offset: i32, length: u32) -> Span {
+        Span { offset, length }
     }
 
     #[test]

@@ -1,23 +1,9 @@
-//! The `io.prometheus.client` messages of Prometheus' protobuf exposition format (the
-//! `client_model` schema, proto2), as `prost` messages: what a scrape in the protobuf format
-//! carries, one length-delimited [`MetricFamily`] after another.
-//!
-//! Written by hand from the schema's field numbers (there is no protoc in the build). The
-//! native histogram fields are included; exemplars and created timestamps are not, because
-//! nothing in this crate produces them (a decoder skips them as unknown fields).
-//!
-//! ```
-//! use antrea_metrics::format::proto::{Counter, Metric, MetricFamily, MetricType};
-//! use prost::Message;
-//! let family = MetricFamily {
-//!     name: Some("demo_total".into()),
-//!     r#type: Some(MetricType::Counter as i32),
-//!     metric: vec![Metric { counter: Some(Counter { value: Some(1.0) }), ..Default::default() }],
-//!     ..Default::default()
-//! };
-//! let bytes = family.encode_length_delimited_to_vec();
-//! assert_eq!(MetricFamily::decode_length_delimited(&bytes[..]).unwrap(), family);
-//! ```
+//! The tests' own decoder for the protobuf exposition: the `io.prometheus.client` messages
+//! (the `client_model` schema, proto2) as `prost` messages, written by hand from the schema's
+//! field numbers (there is no protoc in the build) and independently of the crate's wire
+//! writer, which they check. The native histogram fields are included; exemplars and created
+//! timestamps are not, because nothing under test produces them (a decoder skips them as
+//! unknown fields).
 
 /// A label name and value.
 #[derive(Clone, PartialEq, prost::Message)]
