@@ -215,7 +215,7 @@ fn to_prometheus(family: &dyn FamilyView) -> Option<proto::MetricFamily> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{AgentMetrics, Exposition as _, TableId};
+    use crate::{AgentMetrics, TableId};
 
     fn text(agent: &AgentMetrics) -> String {
         let mut out = Vec::new();
