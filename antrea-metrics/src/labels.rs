@@ -177,51 +177,56 @@ macro_rules! label_enum {
 #[cfg(feature = "server")]
 pub(crate) use label_enum;
 
-label_enum! {
-    /// An OVS flow operation: the `operation` label of the `antrea_agent_ovs_flow_ops_*` families.
-    FlowOp: "operation" {
-        /// A flow was added (`operation="add"`).
-        Add => "add",
-        /// A flow was modified (`operation="modify"`).
-        Modify => "modify",
-        /// A flow was deleted (`operation="delete"`).
-        Delete => "delete",
+/// The label enums of Antrea's families, re-exported at the crate's root as a whole (`lib.rs`),
+/// so that a new one needs no edit there.
+pub(crate) mod values {
+    label_enum! {
+        /// An OVS flow operation: the `operation` label of the `antrea_agent_ovs_flow_ops_*` families.
+        FlowOp: "operation" {
+            /// A flow was added (`operation="add"`).
+            Add => "add",
+            /// A flow was modified (`operation="modify"`).
+            Modify => "modify",
+            /// A flow was deleted (`operation="delete"`).
+            Delete => "delete",
+        }
     }
-}
 
-label_enum! {
-    /// An OVS meter that rate-limits packet-in messages: the `meter_id` label of
-    /// `antrea_agent_ovs_meter_packet_dropped_count`.
-    MeterId: "meter_id" {
-        /// Packet-ins for NetworkPolicy logging and reject.
-        PacketInMeterNetworkPolicy => "PacketInMeterNetworkPolicy",
-        /// Packet-ins for Traceflow.
-        PacketInMeterTraceflow => "PacketInMeterTraceflow",
-        /// Packet-ins for DNS interception (FQDN policies).
-        PacketInMeterDNSInterception => "PacketInMeterDNSInterception",
+    label_enum! {
+        /// An OVS meter that rate-limits packet-in messages: the `meter_id` label of
+        /// `antrea_agent_ovs_meter_packet_dropped_count`.
+        MeterId: "meter_id" {
+            /// Packet-ins for NetworkPolicy logging and reject.
+            PacketInMeterNetworkPolicy => "PacketInMeterNetworkPolicy",
+            /// Packet-ins for Traceflow.
+            PacketInMeterTraceflow => "PacketInMeterTraceflow",
+            /// Packet-ins for DNS interception (FQDN policies).
+            PacketInMeterDNSInterception => "PacketInMeterDNSInterception",
+        }
     }
-}
 
-label_enum! {
-    /// Why the agent stopped tracking an FQDN: the `reason` label of
-    /// `antrea_agent_fqdn_cache_eviction_count`.
-    EvictionReason: "reason" {
-        /// A selector's limit of tracked names was reached.
-        SelectorLimit => "selector_limit",
-        /// The agent-wide limit of tracked names was reached.
-        TotalLimit => "total_limit",
+    label_enum! {
+        /// Why the agent stopped tracking an FQDN: the `reason` label of
+        /// `antrea_agent_fqdn_cache_eviction_count`.
+        EvictionReason: "reason" {
+            /// A selector's limit of tracked names was reached.
+            SelectorLimit => "selector_limit",
+            /// The agent-wide limit of tracked names was reached.
+            TotalLimit => "total_limit",
+        }
     }
-}
 
-label_enum! {
-    /// An IP family: the `ip_family` constant label of the `antrea_proxy_*` families.
-    IpFamily: "ip_family" {
-        /// IPv4 (`ip_family="v4"`).
-        V4 => "v4",
-        /// IPv6 (`ip_family="v6"`).
-        V6 => "v6",
+    label_enum! {
+        /// An IP family: the `ip_family` constant label of the `antrea_proxy_*` families.
+        IpFamily: "ip_family" {
+            /// IPv4 (`ip_family="v4"`).
+            V4 => "v4",
+            /// IPv6 (`ip_family="v6"`).
+            V6 => "v6",
+        }
     }
 }
+pub use values::*;
 
 /// An OVS flow table id, as Antrea numbers the tables of its pipeline (`uint8` in Antrea).
 ///

@@ -75,12 +75,12 @@ pub use labeled::ByLabel;
 pub use metrics::{
     Counter, CounterMode, Gauge, Histogram, HistogramSnapshot, NativeConfig, NativeHistograms,
 };
-// The label values handles are selected by, and the label-set traits that type them.
+// The label values handles are selected by, and the label-set traits that type them. Every
+// label enum of Antrea's families is one (`labels::values`), so they are re-exported as a
+// whole: a new one needs no edit here.
 pub use cidr::{CidrError, ClusterCidr};
-pub use labels::{
-    ClosedLabelSet, EvictionReason, FlowOp, IpFamily, LabelSet, LabelValue, MeterId, TableId,
-    TableLabels,
-};
+pub use labels::values::*;
+pub use labels::{ClosedLabelSet, LabelSet, LabelValue, TableId, TableLabels};
 // The declarations and their facts, which docs, conformance tests and dashboards read.
 pub use catalogue::{Descriptor, CATALOGUE};
 pub use def::{Def, Kind};

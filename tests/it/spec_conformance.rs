@@ -26,7 +26,12 @@ fn strings(v: &Value) -> Vec<String> {
 fn every_spec_entry_matches_its_descriptor() {
     let _hint = suite::regen::hint();
     let spec = spec();
-    assert_eq!(spec.len(), 34);
+    // How many families there are is the facts' (tests/data, from scripts/regenerate.sh);
+    // the_catalogue_has_nothing_the_spec_lacks checks the other direction.
+    assert!(
+        !spec.is_empty(),
+        "tests/data/antrea-metrics.json lists no metric"
+    );
     for m in &spec {
         let name = m["name"].as_str().expect("name");
         let d = catalogue::find(name).unwrap_or_else(|| panic!("{name} missing from CATALOGUE"));
