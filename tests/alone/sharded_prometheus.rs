@@ -105,26 +105,6 @@ fn per_node(result: &[Value]) -> BTreeMap<String, usize> {
     counts
 }
 
-/// Every PromQL expression of the Grafana dashboard, panels nested in rows included.
-fn dashboard_exprs() -> Result<Vec<String>, BoxError> {
-    let text = std::fs::read_to_string(repo_file("deploy/grafana/antrea-dashboard.json"))?;
-    let dashboard: Value = serde_json::from_str(&text)?;
-    let mut exprs = Vec::new();
-    let mut stack: Vec<&Value> = vec![&dashboard];
-    // Bounded by the size of the document.
-    while let Some(v) = stack.pop() {
-        for p in v["panels"].as_array().into_iter().flatten() {
-            for t in p["targets"].as_array().into_iter().flatten() {
-                if let Some(e) = t["expr"].as_str() {
-                    exprs.push(e.to_owned());
-                }
-            }
-            stack.push(p);
-        }
-    }
-    Ok(exprs)
-}
-
 /// Seconds since the Unix epoch, the clock both the test and Prometheus read.
 fn now() -> f64 {
     SystemTime::now()
@@ -232,7 +212,7 @@ fn sharded_prometheus_agent_shards_write_every_node_once_into_the_central_store(
     })?;
 
     // Every dashboard query answers from the central store; rate() needs two samples.
-    let exprs = dashboard_exprs()?;
+    let exprs = suite::prom::dashboard_exprs()?;
     assert!(exprs.len() >= 30, "only {} dashboard queries", exprs.len());
     let mut empty: Vec<&String> = exprs.iter().collect();
     wait_until("every dashboard query to answer", DEADLINE, || {

@@ -98,26 +98,6 @@ fn targets(prom: &Prometheus) -> Result<Vec<(String, String, String)>, BoxError>
         .collect())
 }
 
-/// Every PromQL expression in the dashboard, panels nested in rows included.
-fn dashboard_exprs() -> Result<Vec<String>, BoxError> {
-    let text = std::fs::read_to_string(repo_file("deploy/grafana/antrea-dashboard.json"))?;
-    let dashboard: Value = serde_json::from_str(&text)?;
-    let mut exprs = Vec::new();
-    let mut stack: Vec<&Value> = vec![&dashboard];
-    // Bounded by the size of the document.
-    while let Some(v) = stack.pop() {
-        for p in v["panels"].as_array().into_iter().flatten() {
-            for t in p["targets"].as_array().into_iter().flatten() {
-                if let Some(e) = t["expr"].as_str() {
-                    exprs.push(e.to_owned());
-                }
-            }
-            stack.push(p);
-        }
-    }
-    Ok(exprs)
-}
-
 #[test]
 #[ignore = "needs Debian's prometheus: scripts/install-test-deps.sh, then --include-ignored"]
 fn prometheus_scrapes_both_simulators_and_every_dashboard_query_has_data() -> Result<(), BoxError> {
@@ -180,7 +160,7 @@ fn prometheus_scrapes_both_simulators_and_every_dashboard_query_has_data() -> Re
     }
 
     // Every dashboard query returns data; rate() needs two scrapes, hence the wait.
-    let exprs = dashboard_exprs()?;
+    let exprs = suite::prom::dashboard_exprs()?;
     assert!(
         exprs.len() >= 30,
         "only {} dashboard queries found",

@@ -227,6 +227,30 @@ pub fn url_encode(text: &str) -> String {
         .collect()
 }
 
+/// Every PromQL expression of the Grafana dashboard (`deploy/grafana/antrea-dashboard.json`),
+/// panels nested in rows included.
+pub fn dashboard_exprs() -> Result<Vec<String>, BoxError> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/deploy/grafana/antrea-dashboard.json"
+    );
+    let dashboard: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+    let mut exprs = Vec::new();
+    let mut stack = vec![&dashboard];
+    // Bounded by the size of the document.
+    while let Some(v) = stack.pop() {
+        for p in v["panels"].as_array().into_iter().flatten() {
+            for t in p["targets"].as_array().into_iter().flatten() {
+                if let Some(e) = t["expr"].as_str() {
+                    exprs.push(e.to_owned());
+                }
+            }
+            stack.push(p);
+        }
+    }
+    Ok(exprs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
