@@ -8,8 +8,13 @@
 //! plain load and store instead of a locked read-modify-write, several times cheaper even
 //! without contention. Threads beyond the number of owned shards share one last shard, updated
 //! with atomic read-modify-writes. Either way no update is ever lost.
+//!
+//! A shard's lines are allocated by the first update that lands there, so a value costs its
+//! lines once per thread that writes it, not once per possible owner: a series only one thread
+//! updates (the common case, and every Node of a simulated fleet) holds one shard, not 17.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 /// Atomics per [`Line`]: 128 bytes, because x86 CPUs prefetch cache lines in adjacent pairs, so
 /// 64-byte padding would still let two shards disturb each other.
@@ -20,11 +25,11 @@ const SLOTS: usize = 16;
 #[derive(Debug, Default)]
 struct Line([AtomicU64; SLOTS]);
 
-/// `slots` atomics per shard, each shard starting on its own [`Line`]s: one shard per owner
-/// index, then the shared one.
+/// `slots` atomics per shard, each shard on [`Line`]s of its own, made on its first update: one
+/// shard per owner index, then the shared one.
 #[derive(Debug)]
 pub(crate) struct Shards {
-    lines: Box<[Line]>,
+    shards: [OnceLock<Box<[Line]>>; owner::COUNT + 1],
     lines_per_shard: usize,
 }
 
@@ -39,47 +44,51 @@ pub(crate) struct Writer<'a> {
 impl Shards {
     /// Shards of `slots` zeroed atomics each.
     pub(crate) fn new(slots: usize) -> Self {
-        let lines_per_shard = slots.div_ceil(SLOTS).max(1);
-        let shards = owner::COUNT + 1;
         Shards {
-            lines: (0..lines_per_shard * shards)
-                .map(|_| Line::default())
-                .collect(),
-            lines_per_shard,
+            shards: std::array::from_fn(|_| OnceLock::new()),
+            lines_per_shard: slots.div_ceil(SLOTS).max(1),
         }
     }
 
-    /// The calling thread's shard.
+    /// The calling thread's shard, made if this is its first update there.
     #[inline]
     pub(crate) fn writer(&self) -> Writer<'_> {
         let (shard, owned) = match owner::index() {
             Some(shard) => (shard, true),
             None => (owner::COUNT, false),
         };
-        let start = shard * self.lines_per_shard;
-        Writer {
-            lines: &self.lines[start..start + self.lines_per_shard],
-            owned,
-        }
+        let lines = match self.shards[shard].get() {
+            Some(lines) => lines,
+            None => self.make(shard),
+        };
+        Writer { lines, owned }
     }
 
-    /// Slot `i` of shard `shard`.
-    #[inline]
-    fn slot(&self, shard: usize, i: usize) -> &AtomicU64 {
-        &self.lines[shard * self.lines_per_shard + i / SLOTS].0[i % SLOTS]
+    /// Shard `shard`'s lines, zeroed; out of line, as it runs once per shard.
+    #[cold]
+    fn make(&self, shard: usize) -> &[Line] {
+        self.shards[shard]
+            .get_or_init(|| (0..self.lines_per_shard).map(|_| Line::default()).collect())
+    }
+
+    /// Slot `i` of every shard made so far.
+    fn slots(&self, i: usize) -> impl Iterator<Item = &AtomicU64> {
+        self.shards
+            .iter()
+            .filter_map(OnceLock::get)
+            .map(move |lines| &lines[i / SLOTS].0[i % SLOTS])
     }
 
     /// Slot `i` summed over every shard (wrapping, as the integer counters do).
     pub(crate) fn sum(&self, i: usize) -> u64 {
-        (0..=owner::COUNT).fold(0u64, |acc, s| {
-            acc.wrapping_add(self.slot(s, i).load(Ordering::Relaxed))
-        })
+        self.slots(i)
+            .fold(0u64, |acc, s| acc.wrapping_add(s.load(Ordering::Relaxed)))
     }
 
     /// Slot `i` of every shard, each read as an `f64`, added up.
     pub(crate) fn sum_f64(&self, i: usize) -> f64 {
-        (0..=owner::COUNT)
-            .map(|s| f64::from_bits(self.slot(s, i).load(Ordering::Relaxed)))
+        self.slots(i)
+            .map(|s| f64::from_bits(s.load(Ordering::Relaxed)))
             .sum()
     }
 }
@@ -210,22 +219,54 @@ mod tests {
     /// run at the same time.
     static OWNERS: Mutex<()> = Mutex::new(());
 
+    /// Shard `shard`'s lines, if made.
+    fn lines(s: &Shards, shard: usize) -> Option<&[Line]> {
+        s.shards[shard].get().map(|l| &l[..])
+    }
+
     #[test]
-    fn shards_do_not_share_lines() {
+    fn shards_are_made_by_their_first_update_on_lines_of_their_own() {
+        let _serial = OWNERS.lock().unwrap_or_else(|e| e.into_inner());
         let s = Shards::new(20);
-        assert_eq!(s.lines.len(), 2 * (owner::COUNT + 1));
-        let a = s.slot(0, 19) as *const AtomicU64 as usize;
-        let b = s.slot(1, 0) as *const AtomicU64 as usize;
-        assert!(b - a >= 8 && b % 128 == 0);
+        assert!((0..=owner::COUNT).all(|i| lines(&s, i).is_none()));
+        assert_eq!(s.sum(19), 0);
+        s.writer().add(19, 1);
+        let other = std::thread::scope(|sc| {
+            sc.spawn(|| {
+                s.writer().add(0, 2);
+                owner::index()
+            })
+            .join()
+            .ok()
+            .flatten()
+        });
+        let (mine, other) = (
+            owner::index().unwrap_or(owner::COUNT),
+            other.unwrap_or(owner::COUNT),
+        );
+        let made: Vec<usize> = (0..=owner::COUNT)
+            .filter(|&i| lines(&s, i).is_some())
+            .collect();
+        assert_eq!(made, {
+            let mut m = vec![mine, other];
+            m.sort();
+            m
+        });
+        for i in made {
+            let l = lines(&s, i).unwrap_or_default();
+            assert_eq!(l.len(), 2);
+            assert_eq!(l.as_ptr() as usize % 128, 0);
+        }
+        assert_eq!((s.sum(19), s.sum(0)), (1, 2));
     }
 
     #[test]
     fn sums_cover_every_shard() {
         let s = Shards::new(3);
         for shard in 0..=owner::COUNT {
-            s.slot(shard, 2)
-                .fetch_add(shard as u64 + 1, Ordering::Relaxed);
-            s.slot(shard, 1).store(0.5f64.to_bits(), Ordering::Relaxed);
+            let lines = s.make(shard);
+            lines[0].0[2].fetch_add(shard as u64 + 1, Ordering::Relaxed);
+            lines[0].0[1].store(0.5f64.to_bits(), Ordering::Relaxed);
         }
         s.writer().add(2, 10);
         s.writer().add_f64(1, 1.0);
