@@ -171,15 +171,16 @@ impl Histogram {
 
     /// Cumulative counts per upper bound, the last being `+Inf` (the count), without allocating.
     pub(crate) fn cumulative(&self) -> impl Iterator<Item = u64> + '_ {
-        (0..=self.0.len).scan(0u64, |acc, i| {
-            *acc = acc.wrapping_add(self.0.shards.sum(i));
+        let shards = self.0.shards.reader();
+        (0..=self.0.len).scan(0u64, move |acc, i| {
+            *acc = acc.wrapping_add(shards.sum(i));
             Some(*acc)
         })
     }
 
     /// Sum of all observed values.
     pub(crate) fn sum(&self) -> f64 {
-        self.0.shards.sum_f64(self.0.len + 1)
+        self.0.shards.reader().sum_f64(self.0.len + 1)
     }
 
     /// Copies the current state.

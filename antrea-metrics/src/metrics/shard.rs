@@ -71,11 +71,34 @@ impl Shards {
             .get_or_init(|| (0..self.lines_per_shard).map(|_| Line::default()).collect())
     }
 
-    /// Slot `i` of every shard made so far.
+    /// The shards made so far, looked up once for several reads (a scrape reads every slot).
+    pub(crate) fn reader(&self) -> Reader<'_> {
+        let mut made: [&[Line]; owner::COUNT + 1] = [&[]; owner::COUNT + 1];
+        let mut count = 0;
+        for lines in self.shards.iter().filter_map(OnceLock::get) {
+            made[count] = lines;
+            count += 1;
+        }
+        Reader { made, count }
+    }
+
+    /// Slot `i` summed over every shard (wrapping, as the integer counters do).
+    pub(crate) fn sum(&self, i: usize) -> u64 {
+        self.reader().sum(i)
+    }
+}
+
+/// The shards of one [`Shards`] made when it was taken; see [`Shards::reader`].
+pub(crate) struct Reader<'a> {
+    made: [&'a [Line]; owner::COUNT + 1],
+    count: usize,
+}
+
+impl Reader<'_> {
+    /// Slot `i` of every shard.
     fn slots(&self, i: usize) -> impl Iterator<Item = &AtomicU64> {
-        self.shards
+        self.made[..self.count]
             .iter()
-            .filter_map(OnceLock::get)
             .map(move |lines| &lines[i / SLOTS].0[i % SLOTS])
     }
 
@@ -272,7 +295,7 @@ mod tests {
         s.writer().add_f64(1, 1.0);
         let shards = owner::COUNT as u64 + 1;
         assert_eq!(s.sum(2), shards * (shards + 1) / 2 + 10);
-        assert_eq!(s.sum_f64(1), 0.5 * shards as f64 + 1.0);
+        assert_eq!(s.reader().sum_f64(1), 0.5 * shards as f64 + 1.0);
         assert_eq!(s.sum(0), 0);
     }
 
