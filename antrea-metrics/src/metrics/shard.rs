@@ -108,11 +108,13 @@ impl Reader<'_> {
             .fold(0u64, |acc, s| acc.wrapping_add(s.load(Ordering::Relaxed)))
     }
 
-    /// Slot `i` of every shard, each read as an `f64`, added up.
+    /// Slot `i` of every shard, each read as an `f64`, added up from `+0.0` as client_golang
+    /// does (`Iterator::sum` starts from `-0.0`, which a value never updated would expose as
+    /// `-0`).
     pub(crate) fn sum_f64(&self, i: usize) -> f64 {
         self.slots(i)
             .map(|s| f64::from_bits(s.load(Ordering::Relaxed)))
-            .sum()
+            .fold(0.0, |acc, v| acc + v)
     }
 }
 
@@ -281,6 +283,14 @@ mod tests {
             assert_eq!(l.as_ptr() as usize % 128, 0);
         }
         assert_eq!((s.sum(19), s.sum(0)), (1, 2));
+    }
+
+    #[test]
+    fn a_sum_nothing_was_added_to_is_positive_zero() {
+        let s = Shards::new(2);
+        assert_eq!(s.reader().sum_f64(1).to_bits(), 0.0f64.to_bits());
+        s.writer().add(0, 1);
+        assert_eq!(s.reader().sum_f64(1).to_bits(), 0.0f64.to_bits());
     }
 
     #[test]
